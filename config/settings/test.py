@@ -1,0 +1,22 @@
+"""Test settings: fast hashing, in-memory mail, tasks in-process unless a test brings a broker."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DEBUG = False
+SECRET_KEY = "test-only-key-not-secret"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+ACCOUNT_RATE_LIMITS = False
+WAGTAILADMIN_BASE_URL = SITE_URL = "http://testserver"
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.models import Page
+
+
+class HomePage(Page):
+    """The portal's front door: the search box first, then what is new and what to read."""
+
+    hero_title = models.CharField(_("headline"), max_length=120, default="How can we help?")
+    hero_text = models.CharField(_("text under the headline"), max_length=250, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("hero_title"), FieldPanel("hero_text")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["kb.KnowledgeBaseIndexPage", "announcements.AnnouncementIndexPage"]
+    max_count = 1
+    template = "pages/core/home_page.html"
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from .home import home_sections
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(home_sections(request.user))
+        return context
