@@ -1,12 +1,7 @@
-import os
-
 import pytest
 
-# Playwright's sync API runs an event loop; Django must still allow ORM calls in tests.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from segments.models import Segment  # noqa: E402
-from tests.factories import SegmentFactory, UserFactory, make_home  # noqa: E402
+from segments.models import Segment
+from tests.factories import SegmentFactory, UserFactory, make_home
 
 
 @pytest.fixture

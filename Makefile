@@ -1,0 +1,75 @@
+# Portico — two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_WORKERS ?= 2
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
+
+.PHONY: install demo serve test lint check test-sqlite test-postgres test-browser browser-deps clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+## make demo: install, migrate, load the demo, build static files, serve on http://127.0.0.1:8000
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/). Ctrl-C stops."
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve: install
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: lint, checks, the whole suite on SQLite, then again on PostgreSQL
+test: install browser-deps lint check test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: install
+	@echo "== Test suite on SQLite (embedded defaults) =="
+	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+test-postgres: install
+	@echo "== Database-dependent tests on PostgreSQL ($(POSTGRES_TEST_URL)) =="
+	@if DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python scripts/postgres_available.py; then \
+		DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"; \
+	elif [ -n "$$CI" ]; then \
+		echo "CI needs PostgreSQL at $(POSTGRES_TEST_URL): start it and run again."; exit 1; \
+	else \
+		echo "Skipped the PostgreSQL run: no server answers at $(POSTGRES_TEST_URL)."; \
+		echo "Start PostgreSQL (or set POSTGRES_TEST_URL) to run it."; \
+	fi
+
+test-browser: install browser-deps
+	env -u DATABASE_URL $(BIN)/pytest -m browser
+
+## Debian's Chromium for the browser tests (installed with apt-get when run as root)
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser tests need Chromium at /usr/bin/chromium: sudo apt-get install chromium"; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf $(VENV) var static_build

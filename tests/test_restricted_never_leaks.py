@@ -1,0 +1,117 @@
+"""Restricted content never leaks: crawl the whole demo site as outsiders and look for the
+distinctive words that only restricted items contain — in pages, listings, tag pages,
+search, feeds, the sitemap and every link reachable from the home page."""
+
+import re
+from pathlib import Path
+from urllib.parse import urldefrag, urlparse
+
+from django.test import Client, TestCase
+
+from core.demo.loader import CONTENT_DIR
+from core.demo.seed import DemoSeeder
+from segments.models import Segment
+from segments.services import resolve_segment
+from tests.factories import UserFactory
+from wagtail.models import Page
+
+HREF = re.compile(r'href="([^"]+)"')
+SKIP_PREFIXES = ("/admin/", "/documents/", "/account/logout", "/static/", "/media/", "/i18n/")
+
+
+def restricted_words() -> dict[str, str]:
+    files = [CONTENT_DIR / "restricted-words.txt"]
+    forum = Path(CONTENT_DIR).parents[1] / "forum" / "demo" / "content" / "restricted-words.txt"
+    if forum.exists():
+        files.append(forum)
+    words = {}
+    for path in files:
+        for line in path.read_text().splitlines():
+            if line.strip():
+                slug, word = line.split("\t")
+                words[slug.strip()] = word.strip()
+    return words
+
+
+class RestrictedContentNeverLeaks(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        DemoSeeder().run()
+        cls.words = restricted_words()
+        # Declares every product and the partner role, but is granted nothing.
+        cls.declarer = UserFactory(username="declarer")
+        cls.declarer.declared_products.set(Segment.objects.filter(kind="product"))
+        cls.declarer.declared_role = resolve_segment("role:partner")
+        cls.declarer.save()
+
+    def crawl(self, client: Client) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        queue = ["/", "/feeds/announcements/rss/", "/feeds/announcements/atom/", "/sitemap.xml"]
+        queue += [f"/search/?q={word}" for word in self.words.values()]
+        while queue and len(seen) < 600:
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            response = client.get(url)
+            if response.status_code in (301, 302):
+                queue.append(response["Location"])
+                seen[url] = ""
+                continue
+            body = response.content.decode("utf-8", "replace")
+            seen[url] = body
+            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+                continue
+            for href in HREF.findall(body):
+                href = urldefrag(href.replace("&amp;", "&"))[0]
+                parsed = urlparse(href)
+                if parsed.netloc and parsed.netloc not in ("testserver", "127.0.0.1:8000"):
+                    continue
+                path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+                if path.startswith("/") and not path.startswith(SKIP_PREFIXES):
+                    queue.append(path)
+        return seen
+
+    def assert_no_leak(self, client: Client, who: str) -> None:
+        pages = self.crawl(client)
+        self.assertGreater(len(pages), 60, "the crawl should reach the whole site")
+        for url, body in pages.items():
+            for slug, word in self.words.items():
+                self.assertNotIn(
+                    word.lower(), body.lower(), f"{who} saw {word!r} (from {slug}) at {url}"
+                )
+        restricted_urls = [p.url for p in self.restricted_pages()]
+        self.assertTrue(restricted_urls)
+        for url in restricted_urls:
+            self.assertEqual(client.get(url).status_code, 404, f"{who} opened {url}")
+
+    def restricted_pages(self):
+        return [
+            page
+            for page in Page.objects.live().specific()
+            if getattr(page, "restricted", False)
+        ]
+
+    def test_anonymous_visitor_finds_no_restricted_word_anywhere(self):
+        self.assert_no_leak(Client(), "an anonymous visitor")
+
+    def test_member_who_only_declared_segments_finds_nothing(self):
+        client = Client()
+        client.force_login(self.declarer)
+        self.assert_no_leak(client, "a member with declared segments only")
+
+    def test_granted_members_see_their_restricted_pages(self):
+        from django.contrib.auth import get_user_model
+
+        from segments import policy
+
+        members = list(get_user_model().objects.filter(username__startswith="member-"))
+        for page in self.restricted_pages():
+            viewers = [m for m in members if policy.can_view(page, m)]
+            self.assertTrue(viewers, f"no demo member may see {page.slug}")
+            client = Client()
+            client.force_login(viewers[0])
+            response = client.get(page.url)
+            self.assertEqual(response.status_code, 200)
+            word = self.words.get(page.slug)
+            if word:
+                self.assertIn(word.lower(), response.content.decode().lower())
