@@ -242,3 +242,8 @@ LOGGING = {
 # --- Portal ---------------------------------------------------------------------------
 PORTICO_ANNOUNCEMENTS_PER_PAGE = 10
 PORTICO_CATEGORY_ARTICLES_PER_PAGE = 20
+
+# Periodic tasks for `celery -A config beat`.
+CELERY_BEAT_SCHEDULE = {
+    "publish-scheduled-pages": {"task": "core.publish_scheduled", "schedule": 60.0},
+}
