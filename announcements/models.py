@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -8,7 +10,11 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.blocks import BodyStreamBlock
-from segments.models import TargetedContentMixin
+from segments import policy
+from segments.models import Segment, TargetedContentMixin
+
+#: How many other announcements an announcement page suggests.
+MORE_ANNOUNCEMENTS = 3
 
 
 class AnnouncementIndexPage(Page):
@@ -22,6 +28,52 @@ class AnnouncementIndexPage(Page):
 
     class Meta:
         verbose_name = _("announcements index")
+
+    def announcements_for(self, user):
+        """Live announcements under this index that ``user`` may see, pinned first, newest next."""
+        return policy.visible_to(AnnouncementPage.objects.live().child_of(self), user).order_by(
+            *AnnouncementPage.LISTING_ORDER
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        announcements = self.announcements_for(request.user)
+
+        # Product filter links: only products that have something this viewer may read.
+        products = list(
+            Segment.objects.filter(
+                kind=Segment.Kind.PRODUCT,
+                pk__in=AnnouncementPage.segments.through.objects.filter(
+                    announcementpage__in=announcements.values("pk")
+                ).values("segment_id"),
+            )
+        )
+        active_product = None
+        slug = request.GET.get("product", "").strip()
+        if slug:
+            active_product = next((p for p in products if p.slug == slug), None)
+            if active_product is None:
+                active_product = Segment.objects.filter(
+                    kind=Segment.Kind.PRODUCT, slug=slug
+                ).first()
+            if active_product is None:
+                raise Http404("Unknown product")
+            announcements = announcements.filter(segments=active_product)
+
+        paginator = Paginator(
+            announcements.prefetch_related("segments"),
+            settings.PORTICO_ANNOUNCEMENTS_PER_PAGE,
+        )
+        # ``get_page`` answers the last page when out of range and the first when not a number.
+        page_obj = paginator.get_page(request.GET.get("page"))
+        context.update(
+            announcements=page_obj.object_list,
+            page_obj=page_obj,
+            paginator=paginator,
+            products=products,
+            active_product=active_product,
+        )
+        return context
 
 
 class AnnouncementPage(TargetedContentMixin, Page):
@@ -48,10 +100,29 @@ class AnnouncementPage(TargetedContentMixin, Page):
     subpage_types = []
     template = "pages/announcements/announcement_page.html"
 
+    #: The order of every announcement listing: pinned first, then newest.
+    LISTING_ORDER = ("-pinned", "-date", "-first_published_at", "-pk")
+
     class Meta:
         verbose_name = _("announcement")
         verbose_name_plural = _("announcements")
         ordering = ["-pinned", "-date"]
+
+    def more_announcements(self, user, limit: int = MORE_ANNOUNCEMENTS):
+        """A few other announcements from the same index that ``user`` may see, newest first."""
+        return policy.visible_to(
+            AnnouncementPage.objects.live().sibling_of(self, inclusive=False), user
+        ).order_by("-date", "-first_published_at", "-pk")[:limit]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        breadcrumbs = list(self.get_ancestors().filter(depth__gt=1))
+        context.update(
+            breadcrumbs=breadcrumbs,
+            index_url=breadcrumbs[-1].get_url(request) if breadcrumbs else None,
+            more_announcements=self.more_announcements(request.user),
+        )
+        return context
 
 
 class ProductSubscription(models.Model):
@@ -73,6 +144,10 @@ class ProductSubscription(models.Model):
             models.UniqueConstraint(fields=["user", "product"], name="subscription_unique")
         ]
         verbose_name = _("product subscription")
+        verbose_name_plural = _("product subscriptions")
+
+    def __str__(self):
+        return f"{self.user} → {self.product}"
 
 
 class AnnouncementDelivery(models.Model):
@@ -88,3 +163,8 @@ class AnnouncementDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["announcement", "user"], name="delivery_unique")
         ]
+        verbose_name = _("announcement email")
+        verbose_name_plural = _("announcement emails")
+
+    def __str__(self):
+        return f"{self.announcement} → {self.user}"

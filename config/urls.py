@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("account/", include("users.urls")),
+    path("account/", include("announcements.account_urls")),
     path("account/", include("allauth.urls")),
     path("feedback/", include("kb.urls")),
     path("feeds/", include("announcements.urls")),
