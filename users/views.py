@@ -1,7 +1,33 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from segments.models import SegmentMembership
+
+from .forms import ProfileForm
+from .services import update_profile
 
 
 @login_required
 def profile(request):
-    return render(request, "users/profile.html", {})
+    """Edit what the member declares; show, read-only, what the company granted them."""
+    user = request.user
+    data = request.POST if request.method == "POST" else None
+    form = ProfileForm(data, instance=user)
+    if request.method == "POST" and form.is_valid():
+        update_profile(
+            user,
+            display_name=form.cleaned_data["display_name"],
+            declared_products=form.cleaned_data["declared_products"],
+            declared_role=form.cleaned_data["declared_role"],
+        )
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("users:profile")
+    granted = (
+        SegmentMembership.objects.active()
+        .filter(user=user)
+        .select_related("segment")
+        .order_by("segment__kind", "segment__sort_order", "segment__name")
+    )
+    return render(request, "users/profile.html", {"form": form, "granted": granted})

@@ -1,0 +1,67 @@
+"""Small template helpers shared by the site templates."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from segments import policy
+
+register = template.Library()
+
+
+@register.filter
+def is_privileged(user) -> bool:
+    """``{% if user|is_privileged %}``: editors and staff (they may use the admin)."""
+    return policy.is_privileged(user)
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context, url: str) -> str:
+    """The ``aria-current`` value for a navigation link to ``url``, or ``""``.
+
+    ``page`` on the page itself, ``true`` anywhere below it.
+    """
+    request = context.get("request")
+    if request is None or not url:
+        return ""
+    path = request.path
+    if path == url:
+        return "page"
+    if url != "/" and path.startswith(url):
+        return "true"
+    return ""
+
+
+@register.filter
+def initial(user) -> str:
+    """First letter of a member's public name, for the account avatar."""
+    name = getattr(user, "public_name", "") or ""
+    return name[:1].upper() or "?"
+
+
+@register.filter
+def join_names(items) -> str:
+    """``Ledger``, ``Ledger and Relay``, ``Ledger, Relay and Atlas`` (translated)."""
+    names = [str(getattr(item, "name", item)) for item in items]
+    if not names:
+        return ""
+    if len(names) == 1:
+        return names[0]
+    return _("%(items)s and %(last)s") % {"items": ", ".join(names[:-1]), "last": names[-1]}
+
+
+@register.simple_tag
+def first_url(*names: str) -> str:
+    """The URL of the first of ``names`` that resolves, or ``""``.
+
+    ``{% first_url "announcements:subscriptions" "announcements_account:subscriptions" as url %}``
+    lets a template link to a feature only when it is installed.
+    """
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return ""

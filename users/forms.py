@@ -1,0 +1,47 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from segments.models import Segment
+
+
+class ProfileForm(forms.ModelForm):
+    """What a member tells us about themselves. Nothing here grants access."""
+
+    declared_products = forms.ModelMultipleChoiceField(
+        label=_("Products I use"),
+        queryset=Segment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "We show articles and announcements about these products first. "
+            "Choosing a product here does not give access to restricted content."
+        ),
+    )
+    declared_role = forms.ModelChoiceField(
+        label=_("My role"),
+        queryset=Segment.objects.none(),
+        required=False,
+        empty_label=_("Prefer not to say"),
+        widget=forms.RadioSelect,
+        help_text=_("Helps us suggest the right articles for the work you do."),
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ["display_name", "declared_products", "declared_role"]
+        labels = {"display_name": _("Display name")}
+        help_texts = {
+            "display_name": _(
+                "Shown with your posts in the community. Leave empty to use "
+                "the first part of your email address."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["declared_products"].queryset = Segment.objects.filter(
+            kind=Segment.Kind.PRODUCT
+        )
+        self.fields["declared_role"].queryset = Segment.objects.filter(kind=Segment.Kind.ROLE)
+        self.fields["display_name"].widget.attrs.update({"autocomplete": "nickname"})
