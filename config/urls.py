@@ -15,6 +15,7 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("feedback/", include("kb.urls")),
     path("feeds/", include("announcements.urls")),
+    path("community/", include("forum.urls")),
     path("search/", core_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "segments",
     "kb",
     "announcements",
+    "forum",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
@@ -147,7 +148,6 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
@@ -242,6 +242,32 @@ LOGGING = {
 # --- Portal ---------------------------------------------------------------------------
 PORTICO_ANNOUNCEMENTS_PER_PAGE = 10
 PORTICO_CATEGORY_ARTICLES_PER_PAGE = 20
+
+# --- Community forum ------------------------------------------------------------------
+FORUM_QUESTIONS_PER_PAGE = 20
+FORUM_TITLE_MIN_LENGTH = 10
+FORUM_TITLE_MAX_LENGTH = 150
+FORUM_BODY_MIN_LENGTH = 20
+FORUM_BODY_MAX_LENGTH = 20_000
+FORUM_COMMENT_MAX_LENGTH = 600
+FORUM_MAX_TAGS = 5
+# Posts per member per hour; accounts younger than FORUM_NEW_ACCOUNT_DAYS get the second set.
+FORUM_RATE_LIMITS = {"question": 10, "answer": 30, "comment": 60, "flag": 30}
+FORUM_NEW_ACCOUNT_DAYS = 3
+FORUM_NEW_ACCOUNT_RATE_LIMITS = {"question": 3, "answer": 10, "comment": 20, "flag": 10}
+# A post with more links than this is held until a moderator approves it.
+FORUM_MAX_LINKS = 3
+# Open flags from different members that hide a post until a moderator looks (0: never).
+FORUM_FLAGS_TO_HIDE = 3
+# Product slugs whose questions only members granted that product (and staff) can see.
+FORUM_RESTRICTED_PRODUCTS: list[str] = []
+FORUM_REPUTATION = {
+    "answer_upvote": 10,
+    "answer_downvote": -2,
+    "question_upvote": 2,
+    "question_downvote": -1,
+    "accepted_answer": 15,
+}
 
 # Periodic tasks for `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {

@@ -1,0 +1,241 @@
+"""Forum emails: who gets told about new answers, accepted answers and @mentions.
+
+Nobody is ever emailed about a question they may not see: every recipient passes
+``segments.policy.can_view`` for the question, the question and the post must be published
+(not hidden, not held for review), and the member must be active with a verified email
+address and want this kind of email (``ForumProfile``). Each email carries a one-click
+unsubscribe link (a signed token, no sign-in needed).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.text import Truncator
+
+from core.markdown import markdown_to_text
+from segments import policy
+
+from . import mentions
+from .models import Answer, Comment, ForumProfile, Question
+from .services import unsubscribe_token
+
+logger = logging.getLogger(__name__)
+
+PREFERENCE = {"answers": "email_on_answers", "mentions": "email_on_mentions"}
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _verified_user_ids(users) -> set[int]:
+    pairs = EmailAddress.objects.filter(user__in=[u.pk for u in users], verified=True).values_list(
+        "user_id", "email"
+    )
+    emails = {u.pk: u.email.lower() for u in users}
+    return {user_id for user_id, email in pairs if emails.get(user_id) == email.lower()}
+
+
+def eligible(users, question: Question, kind: str) -> list:
+    """The members of ``users`` who may be emailed about ``question`` for ``kind``."""
+    users = [u for u in users if u.is_active and u.email]
+    if not users or question.is_hidden or question.awaiting_review:
+        return []
+    profiles = {p.user_id: p for p in ForumProfile.objects.filter(user__in=[u.pk for u in users])}
+    field = PREFERENCE[kind]
+    users = [u for u in users if getattr(profiles.get(u.pk), field, True)]
+    verified = _verified_user_ids(users)
+    return [u for u in users if u.pk in verified and policy.can_view(question, u)]
+
+
+def _excerpt(text: str) -> str:
+    return Truncator(markdown_to_text(text)).chars(600)
+
+
+def build_email(user, *, kind: str, template: str, subject: str, context: dict, connection=None):
+    unsubscribe = absolute_url(
+        reverse("forum:unsubscribe", kwargs={"token": unsubscribe_token(user, kind)})
+    )
+    context = {
+        **context,
+        "user": user,
+        "site_name": settings.SITE_NAME,
+        "unsubscribe_url": unsubscribe,
+        "settings_url": absolute_url(reverse("forum:settings")),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(template, context)
+    return EmailMessage(
+        subject=f"[{settings.SITE_NAME}] " + " ".join(str(subject).split()),
+        body=body,
+        to=[user.email],
+        connection=connection,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+
+
+def _send(messages) -> int:
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        for message in messages:
+            message.connection = connection
+            message.send()
+    return len(messages)
+
+
+def _mention_messages(users, question: Question, post, *, post_url: str) -> list:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = translation.gettext("%(name)s mentioned you in “%(title)s”") % {
+            "name": post.author.public_name if post.author else "",
+            "title": question.title,
+        }
+    return [
+        build_email(
+            user,
+            kind="mentions",
+            template="forum/email/mention.txt",
+            subject=subject,
+            context={
+                "question": question,
+                "post": post,
+                "excerpt": _excerpt(post.body),
+                "post_url": post_url,
+            },
+        )
+        for user in users
+    ]
+
+
+def send_new_answer(answer_id: int) -> int:
+    """Mentioned members get a mention email; other watchers a "new answer" email."""
+    answer = Answer.objects.select_related("question", "author").filter(pk=answer_id).first()
+    if answer is None or not answer.is_public:
+        return 0
+    question = answer.question
+    post_url = absolute_url(answer.get_absolute_url())
+    mentioned = eligible(
+        mentions.mentioned_users(answer.body, exclude_ids=[answer.author_id]), question, "mentions"
+    )
+    messages = _mention_messages(mentioned, question, answer, post_url=post_url)
+    skip = {answer.author_id, *(u.pk for u in mentioned)}
+    watchers = (
+        get_user_model()
+        .objects.filter(forum_watches__question=question)
+        .exclude(pk__in=[pk for pk in skip if pk])
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = translation.gettext("New answer to “%(title)s”") % {"title": question.title}
+    for user in eligible(list(watchers), question, "answers"):
+        messages.append(
+            build_email(
+                user,
+                kind="answers",
+                template="forum/email/new_answer.txt",
+                subject=subject,
+                context={
+                    "question": question,
+                    "answer": answer,
+                    "excerpt": _excerpt(answer.body),
+                    "post_url": post_url,
+                },
+            )
+        )
+    return _send(messages)
+
+
+def send_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> int:
+    """The answer's author and the question's watchers hear that an answer was accepted."""
+    answer = Answer.objects.select_related("question", "author").filter(pk=answer_id).first()
+    if answer is None or not answer.is_public or not answer.is_accepted:
+        return 0
+    question = answer.question
+    post_url = absolute_url(answer.get_absolute_url())
+    skip = {accepted_by_id}
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        yours = translation.gettext("Your answer to “%(title)s” was accepted") % {
+            "title": question.title
+        }
+        theirs = translation.gettext("An answer to “%(title)s” was accepted") % {
+            "title": question.title
+        }
+    if answer.author and answer.author_id not in skip:
+        for user in eligible([answer.author], question, "answers"):
+            messages.append(
+                build_email(
+                    user,
+                    kind="answers",
+                    template="forum/email/answer_accepted.txt",
+                    subject=yours,
+                    context={
+                        "question": question,
+                        "answer": answer,
+                        "yours": True,
+                        "excerpt": _excerpt(answer.body),
+                        "post_url": post_url,
+                    },
+                )
+            )
+    skip.add(answer.author_id)
+    watchers = (
+        get_user_model()
+        .objects.filter(forum_watches__question=question)
+        .exclude(pk__in=[pk for pk in skip if pk])
+    )
+    for user in eligible(list(watchers), question, "answers"):
+        messages.append(
+            build_email(
+                user,
+                kind="answers",
+                template="forum/email/answer_accepted.txt",
+                subject=theirs,
+                context={
+                    "question": question,
+                    "answer": answer,
+                    "yours": False,
+                    "excerpt": _excerpt(answer.body),
+                    "post_url": post_url,
+                },
+            )
+        )
+    return _send(messages)
+
+
+def send_mentions(kind: str, pk: int, exclude_user_ids=()) -> int:
+    """Mention emails for a question or comment (answers go through ``send_new_answer``)."""
+    if kind == "question":
+        post = Question.objects.select_related("author").filter(pk=pk).first()
+        question = post
+    elif kind == "answer":
+        post = Answer.objects.select_related("question", "author").filter(pk=pk).first()
+        question = post.question if post else None
+    elif kind == "comment":
+        post = Comment.objects.select_related("question", "answer", "author").filter(pk=pk).first()
+        question = post.question if post else None
+    else:
+        raise ValueError(kind)
+    if post is None or not post.is_public:
+        return 0
+    if kind == "comment" and post.answer is not None and not post.answer.is_public:
+        return 0
+    exclude = {post.author_id, *exclude_user_ids}
+    users = mentions.mentioned_users(post.body, exclude_ids=[pk_ for pk_ in exclude if pk_])
+    recipients = eligible(users, question, "mentions")
+    return _send(
+        _mention_messages(
+            recipients, question, post, post_url=absolute_url(post.get_absolute_url())
+        )
+    )

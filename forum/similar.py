@@ -1,0 +1,120 @@
+"""Content similar to a question being asked: forum questions and knowledge-base articles.
+
+``similar_content`` is the one entry point (the ask page's suggestions use it through
+``/community/similar/``). For now it is a plain database match on the words of the text,
+ranked by how many words a title contains; the search service can replace the body of this
+function without touching its callers. Only what ``user`` may see is returned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import reduce
+from operator import add, or_
+
+from django.db.models import Case, ExpressionWrapper, IntegerField, Q, Value, When
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from segments import policy
+
+from .visibility import public_questions_for
+
+MAX_WORDS = 8
+STOPWORDS = frozenset(
+    {
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "cannot", "could", "do",
+        "does", "doesn't", "did", "for", "from", "get", "got", "has", "have", "how", "i", "i'm",
+        "if", "in", "into", "is", "isn't", "it", "it's", "its", "my", "no", "not", "of", "on",
+        "or", "our", "so", "than", "that", "the", "their", "them", "then", "there", "these",
+        "they", "this", "to", "too", "was", "we", "what", "when", "where", "which", "while", "who",
+        "why", "will", "with", "without", "would", "you", "your", "before", "after", "again",
+        "all", "any", "also", "am",
+    }
+)  # fmt: skip
+_WORD = re.compile(r"[\w][\w'+#.-]*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SimilarItem:
+    kind: str  # "question" or "article"
+    title: str
+    url: str
+    meta: str
+    matches: int
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "title": self.title, "url": self.url, "meta": self.meta}
+
+
+def keywords(text: str) -> list[str]:
+    words: list[str] = []
+    for match in _WORD.finditer((text or "").lower()):
+        word = match.group(0).strip(".-'")
+        if len(word) >= 3 and word not in STOPWORDS and word not in words:
+            words.append(word)
+    return words[:MAX_WORDS]
+
+
+def _ranked(queryset, words: list[str], field: str = "title"):
+    matches = reduce(or_, [Q(**{f"{field}__icontains": w}) for w in words])
+    hits = reduce(
+        add,
+        [Case(When(**{f"{field}__icontains": w}, then=Value(1)), default=Value(0)) for w in words],
+    )
+    return queryset.filter(matches).annotate(matches=ExpressionWrapper(hits, IntegerField()))
+
+
+def similar_content(text: str, user, limit: int = 6) -> list[SimilarItem]:
+    from kb.models import ArticlePage
+
+    words = keywords(text)
+    if not words or limit <= 0:
+        return []
+    items: list[SimilarItem] = []
+    questions = (
+        _ranked(public_questions_for(user), words)
+        .select_related("product")
+        .order_by("-matches", "-score", "-last_activity_at")[:limit]
+    )
+    status_label = {"open": _("Open"), "answered": _("Answered"), "solved": _("Solved")}
+    for question in questions:
+        items.append(
+            SimilarItem(
+                kind="question",
+                title=question.title,
+                url=question.get_absolute_url(),
+                meta=ngettext(
+                    "%(product)s · %(status)s · %(count)s answer",
+                    "%(product)s · %(status)s · %(count)s answers",
+                    question.answer_count,
+                )
+                % {
+                    "product": question.product.name,
+                    "status": status_label.get(question.status, question.status),
+                    "count": question.answer_count,
+                },
+                matches=question.matches,
+            )
+        )
+    articles = _ranked(
+        policy.visible_to(ArticlePage.objects.live().public(), user), words
+    ).order_by("-matches", "-last_published_at")[:limit]
+    for article in articles:
+        url = article.url
+        if not url:
+            continue
+        items.append(
+            SimilarItem(
+                kind="article",
+                title=article.title,
+                url=url,
+                meta=Truncator(article.summary or "").chars(140),
+                matches=article.matches,
+            )
+        )
+    # Most matching words first; on a tie, articles (reviewed content) before questions.
+    items.sort(key=lambda item: (-item.matches, item.kind != "article"))
+    return items[:limit]

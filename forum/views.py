@@ -1,0 +1,659 @@
+"""The community pages under ``/community/``. Reads go through ``forum.visibility`` (and so
+``segments.policy``); every write goes through ``forum.services``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from taggit.models import Tag
+
+from segments.models import Segment
+
+from . import conf, permissions, services, visibility
+from .errors import ForumError, NotAllowed, RateLimited
+from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
+from .models import Answer, AnswerVote, Comment, PostRevision, Question, QuestionVote, Watch
+from .reputation import reputation
+from .similar import similar_content
+
+SORTS = {
+    "activity": ("-last_activity_at", "-pk"),
+    "newest": ("-created_at", "-pk"),
+    "votes": ("-score", "-created_at", "-pk"),
+}
+FILTERS = ("unanswered", "solved")
+SEEN_SESSION_KEY = "forum_seen"
+MAX_QUERY_LENGTH = 200
+
+
+def _error_status(error: ForumError) -> int:
+    if isinstance(error, RateLimited):
+        return 429
+    if isinstance(error, NotAllowed):
+        return 403
+    return 400
+
+
+def _rejected(request):
+    """A filled honeypot: nothing is saved, and nothing tells a bot why."""
+    return render(request, "forum/rejected.html", status=400)
+
+
+def _get_question(request, pk: int) -> Question:
+    question = get_object_or_404(
+        Question.objects.select_related("product", "author", "duplicate_of"), pk=pk
+    )
+    if not visibility.can_view_question(question, request.user):
+        raise Http404
+    return question
+
+
+def _canonical(request, page_number: int = 1) -> str:
+    url = request.build_absolute_uri(request.path)
+    return f"{url}?page={page_number}" if page_number > 1 else url
+
+
+# --- Listings -------------------------------------------------------------------------
+
+
+@require_GET
+def question_list(request, product_slug: str | None = None, tag_slug: str | None = None):
+    user = request.user
+    questions = visibility.questions_for(user)
+    product = tag = None
+    if product_slug:
+        product = get_object_or_404(Segment, kind=Segment.Kind.PRODUCT, slug=product_slug)
+        questions = questions.filter(product=product)
+    if tag_slug:
+        tag = get_object_or_404(Tag, slug=tag_slug)
+        questions = questions.filter(tagged_items__tag=tag)
+    current_filter = request.GET.get("filter")
+    if current_filter == "unanswered":
+        questions = questions.filter(answer_count=0)
+    elif current_filter == "solved":
+        questions = questions.filter(status=Question.Status.SOLVED)
+    else:
+        current_filter = None
+    sort = request.GET.get("sort")
+    if sort not in SORTS:
+        sort = "activity"
+    questions = (
+        questions.select_related("product", "author")
+        .prefetch_related("tags")
+        .order_by(*SORTS[sort])
+    )
+    paginator = Paginator(questions, conf.get("FORUM_QUESTIONS_PER_PAGE"))
+    page_obj = paginator.get_page(request.GET.get("page"))
+    popular_tags = (
+        Tag.objects.filter(
+            forum_questiontag_items__content_object__in=visibility.public_questions_for(
+                user
+            ).values("pk")
+        )
+        .annotate(uses=Count("forum_questiontag_items"))
+        .order_by("-uses", "name")[:15]
+    )
+    return render(
+        request,
+        "forum/question_list.html",
+        {
+            "page_obj": page_obj,
+            "questions": page_obj.object_list,
+            "product": product,
+            "tag": tag,
+            "current_filter": current_filter,
+            "current_sort": sort,
+            "sorts": [
+                ("activity", _("Recent activity")),
+                ("newest", _("Newest")),
+                ("votes", _("Most votes")),
+            ],
+            "filters": [(None, _("All")), ("unanswered", _("Unanswered")), ("solved", _("Solved"))],
+            "products": Segment.objects.filter(kind=Segment.Kind.PRODUCT),
+            "popular_tags": popular_tags,
+            "is_moderator": visibility.is_moderator(user),
+            "canonical_url": _canonical(request, page_obj.number),
+        },
+    )
+
+
+@require_GET
+def tag_index(request):
+    tags = (
+        Tag.objects.filter(
+            forum_questiontag_items__content_object__in=visibility.public_questions_for(
+                request.user
+            ).values("pk")
+        )
+        .annotate(uses=Count("forum_questiontag_items"))
+        .order_by("name")
+    )
+    return render(
+        request,
+        "forum/tag_index.html",
+        {"tags": tags, "canonical_url": _canonical(request)},
+    )
+
+
+# --- A question -----------------------------------------------------------------------
+
+
+def _count_view(request, question: Question) -> None:
+    user = request.user
+    if user.is_authenticated and question.author_id == user.pk:
+        return
+    if user.is_authenticated:
+        seen = request.session.get(SEEN_SESSION_KEY, [])
+        if question.pk in seen:
+            return
+        request.session[SEEN_SESSION_KEY] = [*seen[-199:], question.pk]
+    services.record_view(question)
+    question.view_count += 1
+
+
+def _question_context(request, question: Question, **extra) -> dict:
+    user = request.user
+    moderator = visibility.is_moderator(user)
+    answers = [
+        answer
+        for answer in Answer.objects.filter(question=question)
+        .select_related("author")
+        .order_by("-is_accepted", "-score", "created_at", "pk")
+        if visibility.can_view_post(answer, user)
+    ]
+    answer_ids = {answer.pk for answer in answers}
+    comments = [
+        comment
+        for comment in Comment.objects.filter(question=question).select_related("author")
+        if visibility.can_view_post(comment, user)
+        and (comment.answer_id is None or comment.answer_id in answer_ids)
+    ]
+    for answer in answers:
+        answer.comment_list = [c for c in comments if c.answer_id == answer.pk]
+        answer.my_vote = 0
+    question_comments = [c for c in comments if c.answer_id is None]
+    question.my_vote = 0
+    watching = False
+    if user.is_authenticated:
+        question.my_vote = (
+            QuestionVote.objects.filter(question=question, user=user)
+            .values_list("value", flat=True)
+            .first()
+            or 0
+        )
+        if answers:
+            votes = dict(
+                AnswerVote.objects.filter(answer__in=answers, user=user).values_list(
+                    "answer_id", "value"
+                )
+            )
+            for answer in answers:
+                answer.my_vote = votes.get(answer.pk, 0)
+        watching = Watch.objects.filter(question=question, user=user).exists()
+    for post in [question, *answers]:
+        post.can_edit = permissions.can_edit(post, user)
+        post.can_vote = user.is_authenticated and permissions.can_vote(post, user)
+    duplicate_of = question.duplicate_of
+    if duplicate_of and not visibility.can_view_question(duplicate_of, user):
+        duplicate_of = None
+    related = [
+        item
+        for item in similar_content(question.title, user, limit=6)
+        if item.url != question.get_absolute_url()
+    ][:5]
+    comment_form = extra.get("comment_form")
+    return {
+        "question": question,
+        "answers": answers,
+        "question_comments": question_comments,
+        "is_moderator": moderator,
+        "can_accept": permissions.can_accept(question, user),
+        "can_answer": permissions.can_answer(question, user),
+        "can_comment": permissions.can_comment(question, user),
+        "participation_problem": permissions.participation_problem(user)
+        if user.is_authenticated
+        else None,
+        "watching": watching,
+        "duplicate_of": duplicate_of,
+        "related": related,
+        "answer_form": extra.get("answer_form") or AnswerForm(),
+        "comment_form": comment_form,
+        "comment_target": extra.get("comment_target"),
+        "canonical_url": request.build_absolute_uri(question.get_absolute_url()),
+    }
+
+
+def _render_question(request, question, *, status=200, **extra):
+    return render(
+        request,
+        "forum/question_detail.html",
+        _question_context(request, question, **extra),
+        status=status,
+    )
+
+
+@require_GET
+def question_detail(request, pk: int, slug: str | None = None):
+    question = _get_question(request, pk)
+    if slug != question.slug:
+        url = question.get_absolute_url()
+        if request.GET:
+            url = f"{url}?{request.GET.urlencode()}"
+        return redirect(url, permanent=True)
+    _count_view(request, question)
+    return _render_question(request, question)
+
+
+@require_GET
+def question_history(request, pk: int):
+    question = _get_question(request, pk)
+    if not visibility.is_moderator(request.user):
+        raise PermissionDenied
+    revisions = PostRevision.objects.filter(question=question).select_related(
+        "editor", "answer__question"
+    )
+    return render(request, "forum/history.html", {"question": question, "revisions": revisions})
+
+
+# --- Asking and editing ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask(request):
+    problem = permissions.participation_problem(request.user)
+    form = QuestionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_spam():
+            return _rejected(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                question = services.ask_question(
+                    request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    product=data["product"],
+                    tags=data["tags"],
+                )
+            except ForumError as error:
+                form.add_error(None, error.message)
+                status = _error_status(error)
+            else:
+                if question.awaiting_review:
+                    messages.info(
+                        request,
+                        _(
+                            "Thanks! Your question contains several links, so a moderator "
+                            "will review it before it appears to others."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Your question is posted."))
+                return redirect(question.get_absolute_url())
+    return render(
+        request,
+        "forum/ask.html",
+        {"form": form, "participation_problem": problem},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_question(request, pk: int):
+    question = _get_question(request, pk)
+    if not permissions.can_edit(question, request.user):
+        raise PermissionDenied
+    form = QuestionForm.for_question(question, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_spam():
+            return _rejected(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.edit_question(
+                    question,
+                    request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    tags=data["tags"],
+                    product=data["product"],
+                )
+            except ForumError as error:
+                form.add_error(None, error.message)
+                status = _error_status(error)
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect(question.get_absolute_url())
+    return render(
+        request,
+        "forum/edit_question.html",
+        {"form": form, "question": question},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_answer(request, pk: int):
+    answer = get_object_or_404(Answer.objects.select_related("question"), pk=pk)
+    question = _get_question(request, answer.question_id)
+    if not visibility.can_view_post(answer, request.user):
+        raise Http404
+    if not permissions.can_edit(answer, request.user):
+        raise PermissionDenied
+    form = AnswerForm(request.POST or None, initial={"body": answer.body})
+    status = 200
+    if request.method == "POST":
+        if form.is_spam():
+            return _rejected(request)
+        if form.is_valid():
+            try:
+                services.edit_answer(answer, request.user, body=form.cleaned_data["body"])
+            except ForumError as error:
+                form.add_error(None, error.message)
+                status = _error_status(error)
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect(answer.get_absolute_url())
+    return render(
+        request,
+        "forum/edit_answer.html",
+        {"form": form, "answer": answer, "question": question},
+        status=status,
+    )
+
+
+# --- Answering, commenting, voting, accepting, watching --------------------------------
+
+
+@login_required
+@require_POST
+def post_answer(request, pk: int):
+    question = _get_question(request, pk)
+    form = AnswerForm(request.POST)
+    if form.is_spam():
+        return _rejected(request)
+    if form.is_valid():
+        try:
+            answer = services.post_answer(question, request.user, body=form.cleaned_data["body"])
+        except ForumError as error:
+            form.add_error(None, error.message)
+            return _render_question(
+                request, question, answer_form=form, status=_error_status(error)
+            )
+        if answer.awaiting_review:
+            messages.info(
+                request,
+                _(
+                    "Thanks! Your answer contains several links, so a moderator will review "
+                    "it before it appears to others."
+                ),
+            )
+        else:
+            messages.success(request, _("Your answer is posted."))
+        return redirect(answer.get_absolute_url())
+    return _render_question(request, question, answer_form=form)
+
+
+@login_required
+@require_POST
+def post_comment(request, pk: int):
+    question = _get_question(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_spam():
+        return _rejected(request)
+    answer = None
+    answer_id = request.POST.get("answer") or None
+    if answer_id:
+        answer = Answer.objects.filter(pk=answer_id, question=question).first()
+        if answer is None or not visibility.can_view_post(answer, request.user):
+            raise Http404
+    target = answer.pk if answer else "question"
+    if form.is_valid():
+        try:
+            comment = services.add_comment(
+                request.user, question=question, answer=answer, body=form.cleaned_data["body"]
+            )
+        except ForumError as error:
+            form.add_error(None, error.message)
+            return _render_question(
+                request,
+                question,
+                comment_form=form,
+                comment_target=target,
+                status=_error_status(error),
+            )
+        if comment.awaiting_review:
+            messages.info(request, _("Thanks! A moderator will review your comment."))
+        return redirect(comment.get_absolute_url())
+    return _render_question(request, question, comment_form=form, comment_target=target)
+
+
+def _post_for(kind: str, pk: int, request):
+    if kind == "question":
+        return _get_question(request, pk)
+    if kind == "answer":
+        post = get_object_or_404(Answer.objects.select_related("question"), pk=pk)
+    elif kind == "comment":
+        post = get_object_or_404(Comment.objects.select_related("question", "answer"), pk=pk)
+    else:
+        raise Http404
+    post.question = _get_question(request, post.question_id)
+    if not visibility.can_view_post(post, request.user):
+        raise Http404
+    return post
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def vote(request, kind: str, pk: int):
+    if kind not in ("question", "answer"):
+        raise Http404
+    post = _post_for(kind, pk, request)
+    wanted = {"up": 1, "down": -1}.get(request.POST.get("value"), 0)
+    current = services.vote_of(request.user, post)
+    value = 0 if wanted == current else wanted
+    try:
+        score = services.vote(request.user, post, value)
+    except ForumError as error:
+        if _wants_json(request):
+            return JsonResponse({"error": error.message}, status=_error_status(error))
+        messages.error(request, error.message)
+        return redirect(post.get_absolute_url())
+    if _wants_json(request):
+        return JsonResponse({"score": score, "vote": value})
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def accept(request, pk: int):
+    answer = _post_for("answer", pk, request)
+    try:
+        if request.POST.get("action") == "unaccept":
+            services.unaccept_answer(answer, request.user)
+        else:
+            services.accept_answer(answer, request.user)
+            messages.success(request, _("You accepted this answer."))
+    except ForumError as error:
+        if isinstance(error, NotAllowed):
+            raise PermissionDenied(error.message) from None
+        messages.error(request, error.message)
+    return redirect(answer.get_absolute_url())
+
+
+@login_required
+@require_POST
+def watch(request, pk: int):
+    question = _get_question(request, pk)
+    if request.POST.get("action") == "unwatch":
+        services.unwatch(question, request.user)
+        messages.success(request, _("You no longer watch this question."))
+    else:
+        services.watch(question, request.user)
+        messages.success(request, _("You will be emailed about new answers to this question."))
+    return redirect(question.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flag(request, kind: str, pk: int):
+    post = _post_for(kind, pk, request)
+    question = post if kind == "question" else post.question
+    form = FlagForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        original = None
+        if data.get("duplicate_of_id"):
+            original = Question.objects.filter(pk=data["duplicate_of_id"]).first()
+            if original is None or not visibility.can_view_question(original, request.user):
+                original = None
+        try:
+            services.flag_post(
+                request.user,
+                post,
+                reason=data["reason"],
+                duplicate_of=original,
+                note=data.get("note", ""),
+            )
+        except ForumError as error:
+            form.add_error(None, error.message)
+            status = _error_status(error)
+        else:
+            messages.success(request, _("Thank you. A moderator will take a look."))
+            return redirect(post.get_absolute_url())
+    return render(
+        request,
+        "forum/flag.html",
+        {"form": form, "post": post, "kind": kind, "question": question},
+        status=status,
+    )
+
+
+# --- JSON endpoints -------------------------------------------------------------------
+
+
+@require_GET
+def similar(request):
+    query = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    items = similar_content(query, request.user, limit=6) if len(query) >= 3 else []
+    response = JsonResponse({"query": query, "results": [item.as_dict() for item in items]})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def tag_suggestions(request):
+    query = (request.GET.get("q") or "").strip().lower()[:40]
+    tags = Tag.objects.filter(
+        forum_questiontag_items__content_object__in=visibility.public_questions_for(
+            request.user
+        ).values("pk")
+    )
+    if query:
+        tags = tags.filter(name__istartswith=query)
+    names = list(
+        tags.annotate(uses=Count("forum_questiontag_items"))
+        .order_by("-uses", "name")
+        .values_list("name", flat=True)[:10]
+    )
+    response = JsonResponse({"query": query, "results": names})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Members --------------------------------------------------------------------------
+
+
+@require_GET
+def profile(request, username: str):
+    member = get_object_or_404(get_user_model(), username=username, is_active=True)
+    viewer = request.user
+    questions = (
+        visibility.questions_for(viewer)
+        .filter(author=member)
+        .select_related("product")
+        .order_by("-created_at")
+    )
+    answers = (
+        visibility.answers_for(viewer)
+        .filter(author=member)
+        .select_related("question")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "forum/profile.html",
+        {
+            "member": member,
+            "questions": questions[:20],
+            "question_count": questions.count(),
+            "answers": answers[:20],
+            "answer_count": answers.count(),
+            "accepted_count": answers.filter(is_accepted=True).count(),
+            "reputation": reputation(member),
+            "canonical_url": request.build_absolute_uri(request.path),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    profile_ = services.profile_for(request.user)
+    form = NotificationSettingsForm(request.POST or None, instance=profile_)
+    if request.method == "POST" and form.is_valid():
+        services.update_notification_settings(
+            request.user,
+            email_on_answers=form.cleaned_data["email_on_answers"],
+            email_on_mentions=form.cleaned_data["email_on_mentions"],
+        )
+        messages.success(request, _("Your community email settings are saved."))
+        return redirect("forum:settings")
+    watched = (
+        visibility.questions_for(request.user)
+        .filter(watches__user=request.user)
+        .order_by("-last_activity_at")[:50]
+    )
+    return render(request, "forum/settings.html", {"form": form, "watched": watched})
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    found = services.read_unsubscribe_token(token)
+    if found is None:
+        return render(request, "forum/unsubscribe.html", {"invalid": True}, status=400)
+    user, kind = found
+    done = False
+    if request.method == "POST":
+        services.unsubscribe(user, kind)
+        done = True
+    return render(
+        request,
+        "forum/unsubscribe.html",
+        {
+            "kind": kind,
+            "done": done,
+            "action": reverse("forum:unsubscribe", kwargs={"token": token}),
+        },
+    )

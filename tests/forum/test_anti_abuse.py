@@ -1,0 +1,233 @@
+"""Rate limits, honeypot, verified email, suspension, links held for review, long posts."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from forum import services
+from forum.errors import NotAllowed, RateLimited
+from forum.models import Answer, Comment, Question
+from tests.factories import UserFactory
+
+LIMITS = {"question": 2, "answer": 3, "comment": 3, "flag": 3}
+NEW_LIMITS = {"question": 1, "answer": 1, "comment": 1, "flag": 1}
+
+
+def ask_form(products, **overrides):
+    data = {
+        "title": "Webhook deliveries fail after rotating the secret",
+        "product": products["relay"].pk,
+        "tags": "webhooks, signing secret",
+        "body": "Since we rotated the secret, every delivery fails with 401.",
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def veteran(db):
+    return UserFactory(username="veteran", date_joined=timezone.now() - timedelta(days=90))
+
+
+@pytest.fixture
+def limits(settings):
+    settings.FORUM_RATE_LIMITS = LIMITS
+    settings.FORUM_NEW_ACCOUNT_RATE_LIMITS = NEW_LIMITS
+    settings.FORUM_NEW_ACCOUNT_DAYS = 7
+
+
+def test_hourly_question_limit(limits, veteran, products):
+    for n in range(LIMITS["question"]):
+        services.ask_question(
+            veteran,
+            title=f"Question number {n} about webhooks",
+            body="Enough text for a question body.",
+            product=products["relay"],
+            tags="webhooks",
+        )
+    with pytest.raises(RateLimited):
+        services.ask_question(
+            veteran,
+            title="One question too many today",
+            body="Enough text for a question body.",
+            product=products["relay"],
+            tags="webhooks",
+        )
+    # An hour later the member may ask again.
+    Question.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    services.ask_question(
+        veteran,
+        title="Asking again after an hour",
+        body="Enough text for a question body.",
+        product=products["relay"],
+        tags="webhooks",
+    )
+
+
+def test_new_accounts_get_stricter_limits(limits, ask, member, veteran, other_member):
+    question = ask(other_member)
+    services.post_answer(question, member, body="My first answer as a new member.")
+    with pytest.raises(RateLimited):
+        services.post_answer(question, member, body="My second answer as a new member.")
+    for n in range(LIMITS["answer"]):
+        services.post_answer(question, veteran, body=f"Veteran answer number {n} here.")
+    with pytest.raises(RateLimited):
+        services.post_answer(question, veteran, body="One answer too many for a veteran.")
+    services.add_comment(member, question=question, body="A first comment.")
+    with pytest.raises(RateLimited):
+        services.add_comment(member, question=question, body="A second comment.")
+
+
+def test_rate_limit_shows_a_clear_error_and_keeps_the_text(limits, client, member, products, ask):
+    ask(member, enforce_limits=True)  # uses up the new account's hourly question
+    client.force_login(member)
+    response = client.post("/community/ask/", ask_form(products))
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "in the last hour" in body
+    assert "Since we rotated the secret, every delivery fails with 401." in body
+    assert Question.objects.count() == 1
+
+
+def test_honeypot_rejects_silently(client, member, products, ask, other_member):
+    client.force_login(member)
+    response = client.post("/community/ask/", ask_form(products, website="http://spam.example"))
+    assert response.status_code == 400
+    assert Question.objects.count() == 0
+    question = ask(other_member)
+    response = client.post(
+        f"/community/q/{question.pk}/answer/",
+        {"body": "Buy cheap things at our shop now.", "website": "x"},
+    )
+    assert response.status_code == 400
+    response = client.post(
+        f"/community/q/{question.pk}/comment/", {"body": "Cheap things!", "website": "x"}
+    )
+    assert response.status_code == 400
+    assert not Answer.objects.exists() and not Comment.objects.exists()
+
+
+def test_posting_through_the_form(client, member, products):
+    client.force_login(member)
+    response = client.post("/community/ask/", ask_form(products))
+    question = Question.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == question.get_absolute_url()
+    assert question.author == member
+
+
+def test_verified_email_required(client, products, ask, member):
+    unverified = UserFactory(username="unverified", verified=False)
+    with pytest.raises(NotAllowed):
+        services.ask_question(
+            unverified,
+            title="Can I post without verifying?",
+            body="Let me try to post this question.",
+            product=products["relay"],
+            tags="email",
+        )
+    question = ask(member)
+    with pytest.raises(NotAllowed):
+        services.post_answer(question, unverified, body="An answer from an unverified account.")
+    with pytest.raises(NotAllowed):
+        services.vote(unverified, question, 1)
+    client.force_login(unverified)
+    page = client.get("/community/ask/")
+    assert "verify your email" in page.content.decode()
+    response = client.post("/community/ask/", ask_form(products))
+    assert response.status_code == 403
+    assert Question.objects.count() == 1
+
+
+def test_suspended_member_cannot_post(client, ask, member, other_member, staff, products):
+    question = ask(other_member)
+    services.suspend_member(member, staff, days=3, reason="Spam")
+    with pytest.raises(NotAllowed):
+        services.post_answer(question, member, body="Trying to answer while suspended.")
+    with pytest.raises(NotAllowed):
+        services.add_comment(member, question=question, body="A comment while suspended.")
+    with pytest.raises(NotAllowed):
+        services.vote(member, question, 1)
+    client.force_login(member)
+    assert "suspended" in client.get(question.get_absolute_url()).content.decode()
+    response = client.post(
+        f"/community/q/{question.pk}/answer/", {"body": "Trying to answer while suspended."}
+    )
+    assert response.status_code == 403
+    services.lift_suspension(member, staff)
+    services.post_answer(question, member, body="Back and answering properly now.")
+    with pytest.raises(NotAllowed):
+        services.suspend_member(staff, staff, days=1)
+
+
+def test_expired_suspension_no_longer_blocks(ask, member, other_member, staff):
+    question = ask(other_member)
+    services.suspend_member(member, staff, until=timezone.now() - timedelta(minutes=1))
+    services.post_answer(question, member, body="The suspension is over, so this works.")
+
+
+def test_posts_with_many_links_are_held_for_review(
+    settings, client, member, other_member, third_member, editor, products
+):
+    settings.FORUM_MAX_LINKS = 2
+    links = " ".join(f"https://example.com/{n}" for n in range(3))
+    question = services.ask_question(
+        member,
+        title="Look at these useful links please",
+        body=f"See {links}",
+        product=products["relay"],
+        tags="links",
+    )
+    assert question.awaiting_review
+    client.force_login(member)
+    page = client.get(question.get_absolute_url())
+    assert page.status_code == 200
+    assert "awaiting review" in page.content.decode()
+    client.force_login(other_member)
+    assert client.get(question.get_absolute_url()).status_code == 404
+    assert question.title not in client.get("/community/").content.decode()
+    client.force_login(editor)
+    assert "Awaiting review" in client.get(question.get_absolute_url()).content.decode()
+
+    services.approve_post(question, editor)
+    client.force_login(other_member)
+    assert client.get(question.get_absolute_url()).status_code == 200
+
+    held = services.post_answer(question, other_member, body=f"Mirrors: {links}")
+    assert held.awaiting_review
+    question.refresh_from_db()
+    assert question.answer_count == 0
+    client.force_login(third_member)
+    assert f'id="answer-{held.pk}"' not in client.get(question.get_absolute_url()).content.decode()
+    client.force_login(other_member)
+    assert f'id="answer-{held.pk}"' in client.get(question.get_absolute_url()).content.decode()
+    fine = services.post_answer(question, third_member, body="Only https://example.com here.")
+    assert not fine.awaiting_review
+
+
+def test_too_long_posts_keep_the_text(settings, client, member, ask, other_member, products):
+    settings.FORUM_BODY_MAX_LENGTH = 100
+    client.force_login(member)
+    huge = "word " * 60
+    response = client.post("/community/ask/", ask_form(products, body=huge))
+    assert response.status_code == 200
+    assert Question.objects.count() == 0
+    content = response.content.decode()
+    assert "at most 100 characters" in content
+    assert huge.strip() in content
+    # The browser must not cut pasted text short: no maxlength on the post's fields.
+    for tag in re.findall(r"<textarea[^>]*>|<input[^>]*id=\"id_title\"[^>]*>", content):
+        assert "maxlength" not in tag
+
+    question = ask(other_member)
+    response = client.post(f"/community/q/{question.pk}/answer/", {"body": huge})
+    assert "at most 100 characters" in response.content.decode()
+    assert huge.strip() in response.content.decode()
+    long_comment = "c" * 700
+    response = client.post(f"/community/q/{question.pk}/comment/", {"body": long_comment})
+    assert "at most 600 characters" in response.content.decode()
+    assert long_comment in response.content.decode()
+    assert not Answer.objects.exists() and not Comment.objects.exists()
