@@ -1,12 +1,16 @@
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
-from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -14,6 +18,9 @@ from wagtail.search import index
 from core.blocks import BodyStreamBlock, body_markdown
 from core.markdown import headings
 from segments.models import TargetedContentMixin
+
+from .panels import HelpfulVotesPanel
+from .routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
 
 CATEGORY_ICONS = [
     ("rocket", _("Rocket")),
@@ -28,7 +35,12 @@ CATEGORY_ICONS = [
 ]
 
 
-class KnowledgeBaseIndexPage(RoutablePageMixin, Page):
+TAG_ROUTE_PREFIX = "tags"
+
+
+class KnowledgeBaseIndexPage(
+    RoutablePageMixin, SpecificChildRouteMixin, SingleQueryViewRestrictionsMixin, Page
+):
     """The knowledge base home: categories, featured articles, tag pages."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -38,12 +50,49 @@ class KnowledgeBaseIndexPage(RoutablePageMixin, Page):
     subpage_types = ["kb.CategoryPage"]
     max_count = 1
     template = "pages/kb/knowledge_base_index_page.html"
+    tag_index_template = "pages/kb/tag_index_page.html"
+    tag_template = "pages/kb/tag_page.html"
 
     class Meta:
         verbose_name = _("knowledge base")
 
+    def get_child_route_queryset(self):
+        return CategoryPage.objects.all()
 
-class CategoryPage(Page):
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        from . import queries
+
+        return self.render(request, context_overrides=queries.home_context(self, request))
+
+    @path(f"{TAG_ROUTE_PREFIX}/", name="tags")
+    def tag_index(self, request):
+        from . import queries
+
+        return self.render(
+            request,
+            template=self.tag_index_template,
+            context_overrides=queries.tag_index_context(self, request),
+        )
+
+    @path(f"{TAG_ROUTE_PREFIX}/<str:tag_slug>/", name="tag")
+    def tag(self, request, tag_slug):
+        from . import queries
+
+        return self.render(
+            request,
+            template=self.tag_template,
+            context_overrides=queries.tag_context(self, request, tag_slug),
+        )
+
+    def tag_url(self, tag_slug: str, request=None) -> str:
+        return self.get_url(request) + self.reverse_subpage("tag", args=[tag_slug])
+
+    def tag_index_url(self, request=None) -> str:
+        return self.get_url(request) + self.reverse_subpage("tags")
+
+
+class CategoryPage(SpecificChildRouteMixin, SingleQueryViewRestrictionsMixin, Page):
     summary = models.CharField(_("summary"), max_length=255, blank=True)
     intro = models.TextField(_("introduction (Markdown)"), blank=True)
     icon = models.CharField(_("icon"), max_length=20, choices=CATEGORY_ICONS, default="book")
@@ -63,6 +112,29 @@ class CategoryPage(Page):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
 
+    def clean(self):
+        super().clean()
+        if self.slug == TAG_ROUTE_PREFIX:
+            raise ValidationError(
+                {
+                    "slug": _("“%(slug)s” is used for tag pages; choose another slug.")
+                    % {"slug": TAG_ROUTE_PREFIX}
+                }
+            )
+
+    def get_child_route_queryset(self):
+        # Everything the article page shows about itself comes with it.
+        return ArticlePage.objects.prefetch_related(
+            "segments", models.Prefetch("tagged_items", ArticleTag.objects.select_related("tag"))
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        from . import queries
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(queries.category_context(self, request))
+        return context
+
 
 class ArticleTag(TaggedItemBase):
     content_object = ParentalKey(
@@ -70,7 +142,7 @@ class ArticleTag(TaggedItemBase):
     )
 
 
-class ArticlePage(TargetedContentMixin, Page):
+class ArticlePage(SingleQueryViewRestrictionsMixin, TargetedContentMixin, Page):
     summary = models.CharField(
         _("summary"), max_length=300, help_text=_("One or two sentences shown in listings.")
     )
@@ -97,6 +169,14 @@ class ArticlePage(TargetedContentMixin, Page):
         index.SearchField("body"),
         index.FilterField("restricted"),
     ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+            ObjectList([HelpfulVotesPanel()], heading=_("Feedback")),
+        ]
+    )
     parent_page_types = ["kb.CategoryPage"]
     subpage_types = []
     template = "pages/kb/article_page.html"
@@ -105,21 +185,72 @@ class ArticlePage(TargetedContentMixin, Page):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
 
+    def get_context(self, request, *args, **kwargs):
+        from . import queries
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(queries.article_context(self, request))
+        return context
+
+    @cached_property
+    def tag_list(self) -> list[Tag]:
+        """This article's tags, by name (uses ``tagged_items`` when prefetched)."""
+        return sorted((item.tag for item in self.tagged_items.all()), key=lambda t: t.name.lower())
+
     @cached_property
     def markdown_source(self) -> str:
         return body_markdown(self.body)
 
     @cached_property
     def table_of_contents(self):
-        return headings(self.markdown_source)
+        # Each text block is rendered on its own, so its heading ids are computed on its own.
+        found = []
+        for child in self.body or []:
+            if child.block_type == "text":
+                found.extend(headings(child.value))
+            elif child.block_type == "callout":
+                found.extend(headings(child.value.get("text") or ""))
+        return found
 
     @property
     def last_updated(self):
         return self.last_published_at or self.latest_revision_created_at or self.first_published_at
 
 
+@dataclass(frozen=True)
+class HelpfulTally:
+    yes: int = 0
+    no: int = 0
+    comments: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.yes + self.no
+
+    @property
+    def share_helpful(self) -> int | None:
+        """Percentage of answers that said "yes" (``None`` without answers)."""
+        if not self.total:
+            return None
+        return round(100 * self.yes / self.total)
+
+
+class HelpfulVoteQuerySet(models.QuerySet):
+    def tally(self) -> HelpfulTally:
+        counts = self.aggregate(
+            yes=Count("pk", filter=Q(helpful=True)),
+            no=Count("pk", filter=Q(helpful=False)),
+            comments=Count("pk", filter=~Q(comment="")),
+        )
+        return HelpfulTally(**counts)
+
+
 class HelpfulVote(models.Model):
-    """One "Was this helpful?" answer: per member, or per browser session when anonymous."""
+    """One "Was this helpful?" answer: per member, or per browser session when anonymous.
+
+    Member votes carry ``session_key = "member:<id>"`` so they stay distinct if the account
+    is deleted (the user is then set to null). Write through ``kb.services``.
+    """
 
     article = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="helpful_votes")
     user = models.ForeignKey(
@@ -133,6 +264,8 @@ class HelpfulVote(models.Model):
     helpful = models.BooleanField(_("helpful"))
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = HelpfulVoteQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -153,3 +286,9 @@ class HelpfulVote(models.Model):
 
     def __str__(self):
         return f"{self.article} — {'yes' if self.helpful else 'no'}"
+
+    @property
+    def voter(self) -> str:
+        if self.user_id:
+            return str(self.user)
+        return str(_("Anonymous visitor"))

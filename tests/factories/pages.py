@@ -3,7 +3,8 @@
 import itertools
 
 from django.utils import timezone
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from announcements.models import AnnouncementIndexPage, AnnouncementPage
 from core.models import HomePage
@@ -18,8 +19,18 @@ def publish(page):
     return page
 
 
-def make_home(title="Help centre"):
+def _root():
+    """Wagtail's root page and default locale, recreated when a flush (live-server and other
+    transactional tests) has removed the rows Wagtail's migrations made."""
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant("en"))
     root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
+    return root
+
+
+def make_home(title="Help centre"):
+    root = _root()
     existing = HomePage.objects.first()
     if existing:
         return existing

@@ -1,0 +1,245 @@
+"""Read side of the knowledge base: what a page shows, for whom, in few queries.
+
+Every list goes through ``segments.policy.visible_to``; nothing here decides access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Length, Substr
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+from wagtail.models import Page
+
+from core.markdown import Heading, markdown_to_text, render_markdown
+from segments import policy
+
+from .forms import HelpfulVoteForm
+from .models import ArticlePage, ArticleTag, CategoryPage, HelpfulVote
+from .services import previous_answer
+
+FEATURED_LIMIT = 6
+POPULAR_TAGS_LIMIT = 12
+RELATED_LIMIT = 5
+
+
+def _count(expression="pk"):
+    """``COUNT(...)`` for a correlated subquery (no GROUP BY)."""
+    return Func(F(expression), function="COUNT", output_field=IntegerField())
+
+
+# --- Querysets -------------------------------------------------------------------------
+
+
+def visible_articles(user, *, within: Page | None = None) -> QuerySet:
+    """Live articles ``user`` may see, optionally only those below ``within``."""
+    articles = ArticlePage.objects.live()
+    if within is not None:
+        articles = articles.descendant_of(within)
+    return policy.visible_to(articles, user)
+
+
+def listing(articles: QuerySet, *, with_category: bool = True) -> QuerySet:
+    """Add what an article list item shows: products, and the category's title."""
+    articles = articles.prefetch_related("segments")
+    if with_category:
+        parent = Page.objects.filter(
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
+        )
+        articles = articles.annotate(category_title=Subquery(parent.values("title")[:1]))
+    return articles
+
+
+def tagged_articles(kb, tag, user) -> QuerySet:
+    tagged = ArticleTag.objects.filter(tag=tag).values("content_object_id")
+    return visible_articles(user, within=kb).filter(pk__in=tagged)
+
+
+def paginate(request, queryset, per_page: int | None = None) -> PaginatorPage:
+    per_page = per_page or settings.PORTICO_CATEGORY_ARTICLES_PER_PAGE
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def category_cards(kb, user) -> QuerySet:
+    """Live categories of ``kb``, each with ``article_count``: the articles ``user`` may see."""
+    in_category = (
+        visible_articles(user)
+        .filter(path__startswith=OuterRef("path"))
+        .order_by()
+        .annotate(n=_count())
+        .values("n")
+    )
+    return (
+        CategoryPage.objects.live()
+        .child_of(kb)
+        .annotate(article_count=Subquery(in_category, output_field=IntegerField()))
+        .order_by("path")
+    )
+
+
+def featured_articles(kb, user, limit: int = FEATURED_LIMIT) -> list[ArticlePage]:
+    articles = visible_articles(user, within=kb).filter(featured=True)
+    return list(listing(articles).order_by("-last_published_at")[:limit])
+
+
+def popular_tags(kb, user, limit: int = POPULAR_TAGS_LIMIT) -> QuerySet:
+    """The most used tags among articles ``user`` may see."""
+    return tags_with_counts(kb, user).order_by("-article_count", "name")[:limit]
+
+
+def tags_with_counts(kb, user) -> QuerySet:
+    """Tags of articles ``user`` may see: dicts of ``name``, ``slug``, ``article_count``."""
+    visible = visible_articles(user, within=kb).values("pk")
+    return (
+        ArticleTag.objects.filter(content_object__in=visible)
+        .values(name=F("tag__name"), slug=F("tag__slug"))
+        .annotate(article_count=Count("content_object", distinct=True))
+        .order_by("name")
+    )
+
+
+def related_articles(article: ArticlePage, user, limit: int = RELATED_LIMIT):
+    """Articles sharing the most tags first, then others of the same category.
+
+    Only live articles ``user`` may see, never ``article`` itself.
+    """
+    tag_ids = [tag.pk for tag in article.tag_list]
+    category_path = article.path[: -article.steplen]
+    same_category = Q(path__startswith=category_path)
+    candidates = visible_articles(user).exclude(pk=article.pk)
+    if tag_ids:
+        shared = (
+            ArticleTag.objects.filter(content_object_id=OuterRef("pk"), tag_id__in=tag_ids)
+            .order_by()
+            .annotate(n=_count("id"))
+            .values("n")
+        )
+        tagged = ArticleTag.objects.filter(tag_id__in=tag_ids).values("content_object_id")
+        candidates = candidates.filter(same_category | Q(pk__in=tagged)).annotate(
+            shared_tags=Subquery(shared, output_field=IntegerField())
+        )
+    else:
+        candidates = candidates.filter(same_category).annotate(shared_tags=Value(0))
+    candidates = candidates.annotate(
+        in_category=Case(When(same_category, then=Value(1)), default=Value(0))
+    ).order_by("-shared_tags", "-in_category", "-last_published_at", "title")
+    return list(candidates[:limit])
+
+
+# --- Table of contents -----------------------------------------------------------------
+
+
+@dataclass
+class TocEntry:
+    id: str
+    text: str
+    children: list[TocEntry] = field(default_factory=list)
+
+
+def toc_tree(headings: list[Heading]) -> list[TocEntry]:
+    """Nest ``###`` headings under the ``##`` before them, as plain text."""
+    tree: list[TocEntry] = []
+    for heading in headings:
+        if not heading.id:
+            continue
+        entry = TocEntry(heading.id, markdown_to_text(heading.text) or heading.text)
+        if heading.level > 2 and tree:
+            tree[-1].children.append(entry)
+        else:
+            tree.append(entry)
+    return tree
+
+
+# --- Page contexts ---------------------------------------------------------------------
+
+
+def _with_urls(kb, request, tags) -> list[dict]:
+    base = kb.get_url(request)
+    return [{**tag, "url": base + kb.reverse_subpage("tag", args=[tag["slug"]])} for tag in tags]
+
+
+def home_context(kb, request) -> dict:
+    user = request.user
+    return {
+        "categories": list(category_cards(kb, user)),
+        "featured_articles": featured_articles(kb, user),
+        "popular_tags": _with_urls(kb, request, popular_tags(kb, user)),
+        "tag_index_url": kb.tag_index_url(request),
+    }
+
+
+def tag_index_context(kb, request) -> dict:
+    return {
+        "breadcrumbs": [(kb.title, kb.get_url(request))],
+        "tags": _with_urls(kb, request, tags_with_counts(kb, request.user)),
+    }
+
+
+def tag_context(kb, request, tag_slug: str) -> dict:
+    tag = Tag.objects.filter(slug=tag_slug).first()
+    if tag is None:
+        raise Http404
+    articles = listing(tagged_articles(kb, tag, request.user)).order_by("title")
+    page_obj = paginate(request, articles)
+    if not page_obj.paginator.count:
+        # A tag used only on articles this person may not see does not exist for them.
+        raise Http404
+    return {
+        "tag": tag,
+        "articles": page_obj,
+        "breadcrumbs": [
+            (kb.title, kb.get_url(request)),
+            (_("Tags"), kb.tag_index_url(request)),
+        ],
+    }
+
+
+def category_context(category, request) -> dict:
+    kb = category.get_parent().specific
+    articles = listing(visible_articles(request.user).child_of(category), with_category=False)
+    return {
+        "breadcrumbs": [(kb.title, kb.get_url(request))],
+        "intro_html": render_markdown(category.intro),
+        "articles": paginate(request, articles.order_by("path")),
+    }
+
+
+def article_context(article, request) -> dict:
+    user = request.user
+    category = article.get_parent()
+    kb = category.get_parent().specific
+    privileged = policy.is_privileged(user)
+    return {
+        "breadcrumbs": [
+            (kb.title, kb.get_url(request)),
+            (category.title, category.get_url(request)),
+        ],
+        "products": article.product_segments,
+        "toc": toc_tree(article.table_of_contents),
+        "tags": [(tag, kb.tag_url(tag.slug, request)) for tag in article.tag_list],
+        "related_articles": related_articles(article, user),
+        "helpful_form": HelpfulVoteForm(),
+        "helpful_answer": previous_answer(request, article),
+        "is_privileged": privileged,
+        "helpful_tally": HelpfulVote.objects.filter(article=article).tally()
+        if privileged
+        else None,
+    }
