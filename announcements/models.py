@@ -10,6 +10,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.blocks import BodyStreamBlock
+from core.routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
 from segments import policy
 from segments.models import Segment, TargetedContentMixin
 
@@ -17,7 +18,7 @@ from segments.models import Segment, TargetedContentMixin
 MORE_ANNOUNCEMENTS = 3
 
 
-class AnnouncementIndexPage(Page):
+class AnnouncementIndexPage(SpecificChildRouteMixin, SingleQueryViewRestrictionsMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -28,6 +29,9 @@ class AnnouncementIndexPage(Page):
 
     class Meta:
         verbose_name = _("announcements index")
+
+    def get_child_route_queryset(self):
+        return AnnouncementPage.objects.prefetch_related("segments")
 
     def announcements_for(self, user):
         """Live announcements under this index that ``user`` may see, pinned first, newest next."""
@@ -76,7 +80,7 @@ class AnnouncementIndexPage(Page):
         return context
 
 
-class AnnouncementPage(TargetedContentMixin, Page):
+class AnnouncementPage(SingleQueryViewRestrictionsMixin, TargetedContentMixin, Page):
     summary = models.CharField(_("summary"), max_length=300)
     date = models.DateField(_("date"), default=timezone.localdate)
     pinned = models.BooleanField(_("pinned"), default=False, help_text=_("Keep at the top."))

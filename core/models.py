@@ -3,8 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
+from .routing import SingleQueryViewRestrictionsMixin
 
-class HomePage(Page):
+
+class HomePage(SingleQueryViewRestrictionsMixin, Page):
     """The portal's front door: the search box first, then what is new and what to read."""
 
     hero_title = models.CharField(_("headline"), max_length=120, default="How can we help?")
@@ -19,6 +21,20 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        """Find the section (knowledge base, announcements) in one typed query."""
+        if path_components:
+            from announcements.models import AnnouncementIndexPage
+            from kb.models import KnowledgeBaseIndexPage
+
+            slug, *remaining = path_components
+            for section in (KnowledgeBaseIndexPage, AnnouncementIndexPage):
+                child = section.objects.child_of(self).filter(slug=slug).first()
+                if child is not None:
+                    child._cached_parent_obj = self
+                    return child.route(request, remaining)
+        return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         from .home import home_sections

@@ -20,7 +20,7 @@ from core.markdown import headings
 from segments.models import TargetedContentMixin
 
 from .panels import HelpfulVotesPanel
-from .routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
+from core.routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
 
 CATEGORY_ICONS = [
     ("rocket", _("Rocket")),

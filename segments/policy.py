@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import BigIntegerField, Q, QuerySet, Value
 
 from .models import SegmentMembership
 
@@ -26,22 +27,48 @@ def is_privileged(user) -> bool:
     """Editors (anyone who may use the Wagtail admin) and staff see everything."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return bool(
-        user.is_superuser or user.is_staff or user.has_perm("wagtailadmin.access_admin")
-    )
+    if user.is_superuser or user.is_staff:
+        return True
+    return _load(user)[1]
 
 
 def granted_segment_ids(user) -> frozenset[int]:
     """Ids of the segments granted to ``user`` (cached on the user object per request)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
+    return _load(user)[0]
+
+
+_ADMIN_MARKER = -1
+
+
+def _load(user) -> tuple[frozenset[int], bool]:
+    """A member's grants and whether they may use the Wagtail admin, in one query.
+
+    Every page a signed-in member views needs both answers, so they are fetched together
+    (a UNION of the active memberships and a marker row when the member holds Wagtail's
+    ``access_admin`` permission directly or through a group) and kept on the user object
+    for the rest of the request.
+    """
     cached = getattr(user, _GRANTED_CACHE, None)
     if cached is None:
-        cached = frozenset(
+        memberships = (
             SegmentMembership.objects.active()
             .filter(user_id=user.pk)
             .values_list("segment_id", flat=True)
+            .order_by()
         )
+        admin_access = (
+            Permission.objects.filter(
+                codename="access_admin", content_type__app_label="wagtailadmin"
+            )
+            .filter(Q(user=user.pk) | Q(group__user=user.pk))
+            .annotate(marker=Value(_ADMIN_MARKER, output_field=BigIntegerField()))
+            .values_list("marker", flat=True)
+            .order_by()
+        )
+        ids = set(memberships.union(admin_access, all=True))
+        cached = (frozenset(ids - {_ADMIN_MARKER}), _ADMIN_MARKER in ids)
         setattr(user, _GRANTED_CACHE, cached)
     return cached
 

@@ -102,3 +102,18 @@ def test_granted_segments_are_cached_per_user_object(member, products, django_as
     policy.granted_segment_ids(member)
     with django_assert_num_queries(0):
         policy.granted_segment_ids(member)
+
+
+def test_admin_access_through_a_direct_permission_counts(restricted):
+    user = UserFactory(username="direct")
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    assert policy.is_privileged(user)
+    assert policy.can_view(restricted, user)
+
+
+def test_grants_and_admin_access_take_one_query(member, products, django_assert_num_queries):
+    grant(member, products["ledger"])
+    policy.forget(member)
+    with django_assert_num_queries(1):
+        assert policy.granted_segment_ids(member) == {products["ledger"].pk}
+        assert not policy.is_privileged(member)

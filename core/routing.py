@@ -1,8 +1,8 @@
-"""Routing for knowledge-base pages in a small, fixed number of queries.
+"""Page routing in a small, fixed number of queries.
 
 Wagtail's default ``Page.route`` fetches each child as a generic page, then again in its
 specific form (two queries per level), and ``get_view_restrictions`` looks up the
-ancestors before the restrictions (two more). Knowledge-base pages know the type of their
+ancestors before the restrictions (two more). Portal pages know the type of their
 children and can compute their ancestors' paths, so each of these takes one query.
 """
 
