@@ -190,10 +190,10 @@ def test_index_query_count_member(client, index, products, member, django_assert
     client.get(index.url)
 
     # Wagtail routing and the session account for most; the listing itself takes four.
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         response = client.get(index.url)
     assert len(response.context["announcements"]) == 10
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         client.get(index.url, {"product": "ledger", "page": 2})
 
     # A fixed number: more announcements, more products, same queries.

@@ -77,7 +77,7 @@ def test_page_query_count(client, index, products, member, django_assert_max_num
     # Wagtail's routing and view-restriction check take eight; breadcrumbs, products and
     # "more announcements" one each.
     client.get(page.url)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         assert client.get(page.url).status_code == 200
 
     grant(member, products["ledger"])
