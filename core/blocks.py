@@ -58,7 +58,9 @@ class ImageBlock(blocks.StructBlock):
 
 class DocumentBlock(blocks.StructBlock):
     document = DocumentChooserBlock()
-    title = blocks.CharBlock(required=False, max_length=200, help_text=_("Defaults to the file title."))
+    title = blocks.CharBlock(
+        required=False, max_length=200, help_text=_("Defaults to the file title.")
+    )
     description = blocks.CharBlock(required=False, max_length=250)
 
     class Meta:

@@ -17,10 +17,10 @@ from wagtail.search import index
 
 from core.blocks import BodyStreamBlock, body_markdown
 from core.markdown import headings
+from core.routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
 from segments.models import TargetedContentMixin
 
 from .panels import HelpfulVotesPanel
-from core.routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
 
 CATEGORY_ICONS = [
     ("rocket", _("Rocket")),

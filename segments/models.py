@@ -1,5 +1,5 @@
-from django.conf import settings
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,7 +73,9 @@ class SegmentMembership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "segment"], name="membership_unique_user_segment")
+            models.UniqueConstraint(
+                fields=["user", "segment"], name="membership_unique_user_segment"
+            )
         ]
         verbose_name = _("segment membership")
         verbose_name_plural = _("segment memberships")

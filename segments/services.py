@@ -27,8 +27,15 @@ def resolve_segment(key: str) -> Segment:
 
 
 @transaction.atomic
-def grant(user, segment: Segment, *, source=SegmentMembership.Source.STAFF, granted_by=None,
-          expires_at=None, note="") -> SegmentMembership:
+def grant(
+    user,
+    segment: Segment,
+    *,
+    source=SegmentMembership.Source.STAFF,
+    granted_by=None,
+    expires_at=None,
+    note="",
+) -> SegmentMembership:
     membership, _ = SegmentMembership.objects.update_or_create(
         user=user,
         segment=segment,
@@ -59,8 +66,9 @@ class ImportReport:
 
 
 @transaction.atomic
-def sync_imported_memberships(rows: dict[str, list[str]], *, replace: bool = True,
-                              progress=None) -> ImportReport:
+def sync_imported_memberships(
+    rows: dict[str, list[str]], *, replace: bool = True, progress=None
+) -> ImportReport:
     """Apply a CRM export: ``{email: ["product:ledger", "stage:active", ...]}``.
 
     With ``replace``, imported grants a row no longer lists are revoked; grants made by
@@ -68,8 +76,7 @@ def sync_imported_memberships(rows: dict[str, list[str]], *, replace: bool = Tru
     """
     report = ImportReport()
     users = {
-        u.email.lower(): u
-        for u in get_user_model().objects.filter(email__in=list(rows.keys()))
+        u.email.lower(): u for u in get_user_model().objects.filter(email__in=list(rows.keys()))
     }
     for email, keys in rows.items():
         user = users.get(email.lower())

@@ -24,7 +24,7 @@ from kb.models import ArticlePage, CategoryPage, HelpfulVote, KnowledgeBaseIndex
 from segments.models import Segment
 from segments.services import grant, resolve_segment
 
-from .loader import CONTENT_DIR, ContentFile, read_content_file, read_folder
+from .loader import CONTENT_DIR, ContentFile, read_content_file
 
 DEMO_PASSWORD = "portico-demo"
 
@@ -47,21 +47,65 @@ SEGMENTS = [
 ACCOUNTS = [
     ("admin", "Avery Admin", "admin@tessellate.example", [], None, [], {"superuser": True}),
     ("editor", "Elena Editor", "editor@tessellate.example", [], None, [], {"group": "Editors"}),
-    ("agent", "Sam Agent", "agent@tessellate.example", [], None, [],
-     {"staff": True, "group": "Moderators"}),
-    ("member-administrator", "Priya Raman", "priya@northwind.example", ["ledger", "relay"],
-     "administrator", ["product:ledger", "product:relay", "stage:active"], {}),
-    ("member-developer", "Diego Alvarez", "diego@brightpath.example", ["relay"], "developer",
-     ["product:relay", "stage:onboarding"], {}),
-    ("member-end-user", "Mei Chen", "mei@lakeside.example", ["atlas"], "end-user",
-     ["product:atlas", "stage:at-risk"], {}),
-    ("member-partner", "Tomasz Nowak", "tomasz@cloudreseller.example", ["ledger", "atlas"],
-     "partner", ["role:partner", "stage:renewal"], {}),
+    (
+        "agent",
+        "Sam Agent",
+        "agent@tessellate.example",
+        [],
+        None,
+        [],
+        {"staff": True, "group": "Moderators"},
+    ),
+    (
+        "member-administrator",
+        "Priya Raman",
+        "priya@northwind.example",
+        ["ledger", "relay"],
+        "administrator",
+        ["product:ledger", "product:relay", "stage:active"],
+        {},
+    ),
+    (
+        "member-developer",
+        "Diego Alvarez",
+        "diego@brightpath.example",
+        ["relay"],
+        "developer",
+        ["product:relay", "stage:onboarding"],
+        {},
+    ),
+    (
+        "member-end-user",
+        "Mei Chen",
+        "mei@lakeside.example",
+        ["atlas"],
+        "end-user",
+        ["product:atlas", "stage:at-risk"],
+        {},
+    ),
+    (
+        "member-partner",
+        "Tomasz Nowak",
+        "tomasz@cloudreseller.example",
+        ["ledger", "atlas"],
+        "partner",
+        ["role:partner", "stage:renewal"],
+        {},
+    ),
 ]
 COMMUNITY_NAMES = [
-    "Hannah Becker", "Kwame Mensah", "Sofia Rossi", "Liam O'Connor", "Aiko Tanaka",
-    "Mateo García", "Nora Lindqvist", "Ravi Patel", "Chloé Martin", "Jonas Weber",
-    "Amara Okafor", "Ethan Brooks",
+    "Hannah Becker",
+    "Kwame Mensah",
+    "Sofia Rossi",
+    "Liam O'Connor",
+    "Aiko Tanaka",
+    "Mateo García",
+    "Nora Lindqvist",
+    "Ravi Patel",
+    "Chloé Martin",
+    "Jonas Weber",
+    "Amara Okafor",
+    "Ethan Brooks",
 ]
 
 
@@ -112,7 +156,8 @@ class DemoSeeder:
     def segments(self) -> None:
         for order, (kind, slug, name, description) in enumerate(SEGMENTS):
             _, created = Segment.objects.get_or_create(
-                kind=kind, slug=slug,
+                kind=kind,
+                slug=slug,
                 defaults={"name": name, "description": description, "sort_order": order},
             )
             self._count("segments", int(created))
@@ -121,8 +166,13 @@ class DemoSeeder:
         User = get_user_model()
         user = User.objects.filter(username=key).first()
         if user is None:
-            user = User(username=key, email=email, display_name=name,
-                        is_staff=staff or superuser, is_superuser=superuser)
+            user = User(
+                username=key,
+                email=email,
+                display_name=name,
+                is_staff=staff or superuser,
+                is_superuser=superuser,
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
             self._count("accounts")
@@ -134,8 +184,13 @@ class DemoSeeder:
     @transaction.atomic
     def accounts(self) -> None:
         for key, name, email, declared, role, granted, flags in ACCOUNTS:
-            user = self._user(key, name, email, staff=flags.get("staff", False),
-                              superuser=flags.get("superuser", False))
+            user = self._user(
+                key,
+                name,
+                email,
+                staff=flags.get("staff", False),
+                superuser=flags.get("superuser", False),
+            )
             if flags.get("group"):
                 group = Group.objects.filter(name=flags["group"]).first()
                 if group:
@@ -164,16 +219,24 @@ class DemoSeeder:
             for page in root.get_children().not_type(HomePage):
                 page.delete()
             root.refresh_from_db()
-            home = root.add_child(instance=HomePage(
-                title="Tessellate Help Center", slug="home", hero_title="How can we help?",
-                hero_text="Search guides, announcements and community answers for Ledger, "
-                          "Relay and Atlas.",
-            ))
+            home = root.add_child(
+                instance=HomePage(
+                    title="Tessellate Help Center",
+                    slug="home",
+                    hero_title="How can we help?",
+                    hero_text="Search guides, announcements and community answers for Ledger, "
+                    "Relay and Atlas.",
+                )
+            )
             self._count("pages")
         Site.objects.update_or_create(
             is_default_site=True,
-            defaults={"hostname": "127.0.0.1", "port": 8000, "root_page": home,
-                      "site_name": "Tessellate Help Center"},
+            defaults={
+                "hostname": "127.0.0.1",
+                "port": 8000,
+                "root_page": home,
+                "site_name": "Tessellate Help Center",
+            },
         )
         DjangoSite.objects.update_or_create(
             pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": settings.SITE_NAME}
@@ -203,18 +266,25 @@ class DemoSeeder:
             )
 
     def knowledge_base(self, home, progress) -> None:
-        kb, created = self._child(home, KnowledgeBaseIndexPage, "kb", title="Knowledge base",
-                                  intro="Guides, troubleshooting and reference for every "
-                                        "Tessellate product.")
+        kb, created = self._child(
+            home,
+            KnowledgeBaseIndexPage,
+            "kb",
+            title="Knowledge base",
+            intro="Guides, troubleshooting and reference for every Tessellate product.",
+        )
         if created:
             self._publish(kb)
         categories: dict[str, CategoryPage] = {}
-        for order, folder in enumerate(sorted(p for p in (self.content_dir / "articles").iterdir()
-                                              if p.is_dir())):
+        for folder in sorted(p for p in (self.content_dir / "articles").iterdir() if p.is_dir()):
             meta = read_content_file(folder / "_category.md")
             category, created = self._child(
-                kb, CategoryPage, folder.name, title=meta.meta["title"],
-                summary=meta.meta.get("summary", ""), intro=meta.body.strip(),
+                kb,
+                CategoryPage,
+                folder.name,
+                title=meta.meta["title"],
+                summary=meta.meta.get("summary", ""),
+                intro=meta.body.strip(),
                 icon=meta.meta.get("icon", "book"),
             )
             if created:
@@ -226,8 +296,11 @@ class DemoSeeder:
             if path.name == "_category.md":
                 progress()
                 continue
-            self._article(categories[path.parent.name], read_content_file(path),
-                          now - dt.timedelta(days=rng.randint(2, 240)))
+            self._article(
+                categories[path.parent.name],
+                read_content_file(path),
+                now - dt.timedelta(days=rng.randint(2, 240)),
+            )
             progress()
 
     @transaction.atomic
@@ -236,12 +309,18 @@ class DemoSeeder:
             return
         body = [("text", content.body)]
         for name in content.items("attachments"):
-            body.append(("document", {"document": self._document(name), "title": "",
-                                      "description": ""}))
+            body.append(
+                ("document", {"document": self._document(name), "title": "", "description": ""})
+            )
         article, _ = self._child(
-            category, ArticlePage, content.slug, title=content.meta["title"],
-            summary=content.meta.get("summary", ""), body=body,
-            featured=content.flag("featured"), restricted=content.flag("restricted"),
+            category,
+            ArticlePage,
+            content.slug,
+            title=content.meta["title"],
+            summary=content.meta.get("summary", ""),
+            body=body,
+            featured=content.flag("featured"),
+            restricted=content.flag("restricted"),
         )
         article.segments.set(self._segments_of(content))
         article.tags.set(content.items("tags"))
@@ -261,7 +340,10 @@ class DemoSeeder:
 
     def announcements(self, home, progress) -> None:
         index, created = self._child(
-            home, AnnouncementIndexPage, "announcements", title="Announcements",
+            home,
+            AnnouncementIndexPage,
+            "announcements",
+            title="Announcements",
             intro="Product updates, maintenance windows and news from the Tessellate team.",
         )
         if created:
@@ -276,9 +358,15 @@ class DemoSeeder:
             return
         date = dt.date.fromisoformat(content.meta["date"])
         page, _ = self._child(
-            index, AnnouncementPage, content.slug, title=content.meta["title"],
-            summary=content.meta.get("summary", ""), date=date, pinned=content.flag("pinned"),
-            body=[("text", content.body)], restricted=content.flag("restricted"),
+            index,
+            AnnouncementPage,
+            content.slug,
+            title=content.meta["title"],
+            summary=content.meta.get("summary", ""),
+            date=date,
+            pinned=content.flag("pinned"),
+            body=[("text", content.body)],
+            restricted=content.flag("restricted"),
         )
         page.segments.set(self._segments_of(content))
         page.save()
@@ -288,8 +376,12 @@ class DemoSeeder:
     # --- activity ----------------------------------------------------------------------
     @transaction.atomic
     def subscriptions_and_votes(self) -> None:
-        for key in ("member-administrator", "member-developer", "member-end-user",
-                    "member-partner"):
+        for key in (
+            "member-administrator",
+            "member-developer",
+            "member-end-user",
+            "member-partner",
+        ):
             user = self.users[key]
             for product in user.declared_products.all():
                 ProductSubscription.objects.get_or_create(user=user, product=product)
@@ -299,16 +391,13 @@ class DemoSeeder:
         voters = [self.users[f"community-{n}"] for n in range(1, 13)]
         for article in ArticlePage.objects.filter(restricted=False).order_by("pk"):
             for voter in rng.sample(voters, rng.randint(0, 6)):
-                HelpfulVote.objects.create(article=article, user=voter,
-                                           helpful=rng.random() < 0.8)
+                HelpfulVote.objects.create(article=article, user=voter, helpful=rng.random() < 0.8)
                 self._count("helpful votes")
 
     def summary(self) -> str:
         made = ", ".join(f"{n} {what}" for what, n in sorted(self.created.items())) or "nothing new"
         url = settings.SITE_URL
-        accounts = "\n".join(
-            f"  {key:<22} {email}" for key, _, email, *_ in ACCOUNTS
-        )
+        accounts = "\n".join(f"  {key:<22} {email}" for key, _, email, *_ in ACCOUNTS)
         return (
             f"Demo ready ({made}).\n"
             f"  Site:  {url}/\n"

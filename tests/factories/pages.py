@@ -38,7 +38,9 @@ def make_home(title="Help centre"):
     for page in root.get_children().not_type(HomePage):
         page.delete()
     root.refresh_from_db()
-    home = root.add_child(instance=HomePage(title=title, slug="home", hero_title="How can we help?"))
+    home = root.add_child(
+        instance=HomePage(title=title, slug="home", hero_title="How can we help?")
+    )
     Site.objects.update_or_create(
         is_default_site=True,
         defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "Portico"},
@@ -65,8 +67,16 @@ def make_category(kb=None, title=None, **fields):
     return kb.add_child(instance=CategoryPage(title=title, **fields))
 
 
-def make_article(category=None, title=None, body="## Overview\n\nSome text.", *, segments=(),
-                 tags=(), live=True, **fields):
+def make_article(
+    category=None,
+    title=None,
+    body="## Overview\n\nSome text.",
+    *,
+    segments=(),
+    tags=(),
+    live=True,
+    **fields,
+):
     category = category or make_category()
     n = next(_counter)
     title = title or f"Article {n}"
@@ -89,11 +99,14 @@ def make_announcement_index(home=None):
     if existing:
         return existing
     home = home or make_home()
-    return home.add_child(instance=AnnouncementIndexPage(title="Announcements", slug="announcements"))
+    return home.add_child(
+        instance=AnnouncementIndexPage(title="Announcements", slug="announcements")
+    )
 
 
-def make_announcement(index=None, title=None, body="New things shipped.", *, segments=(),
-                      live=True, **fields):
+def make_announcement(
+    index=None, title=None, body="New things shipped.", *, segments=(), live=True, **fields
+):
     index = index or make_announcement_index()
     n = next(_counter)
     title = title or f"Announcement {n}"

@@ -14,8 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         seeder = DemoSeeder()
-        with tqdm(total=seeder.total_steps(), desc="Demo content", unit="item",
-                  disable=None) as bar:
+        with tqdm(
+            total=seeder.total_steps(), desc="Demo content", unit="item", disable=None
+        ) as bar:
             seeder.run(progress=lambda n=1: bar.update(n))
         self.stdout.write(self.style.SUCCESS(seeder.summary()))
         self.stdout.write(f"All demo accounts use the password: {DEMO_PASSWORD}")
