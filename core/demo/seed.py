@@ -135,7 +135,8 @@ class DemoSeeder:
         return 3 + len(self.article_files) + len(self.announcement_files) + forum
 
     def _count(self, key: str, n: int = 1) -> None:
-        self.created[key] = self.created.get(key, 0) + n
+        if n:
+            self.created[key] = self.created.get(key, 0) + n
 
     def run(self, progress: Callable[..., None] = lambda n=1: None) -> None:
         self.segments()
