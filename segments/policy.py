@@ -12,8 +12,6 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.contrib.auth.models import Permission
 from django.db.models import BigIntegerField, Q, QuerySet, Value
 
@@ -119,8 +117,3 @@ def visible_to(queryset: QuerySet, user) -> QuerySet:
         model = queryset.model
         allowed |= Q(pk__in=model.objects.filter(segments__in=granted).values("pk"))
     return queryset.filter(allowed)
-
-
-def filter_visible(items: Iterable, user) -> list:
-    """The items of an already-fetched list that ``user`` may see."""
-    return [item for item in items if can_view(item, user)]
