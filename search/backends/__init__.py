@@ -1,0 +1,82 @@
+"""Choosing and building search backends from settings.
+
+``get_backend()`` returns the site's backend (``SEARCH_BACKEND``), one instance per
+configuration and process. ``build_backend(...)`` makes one for any other index (a
+throwaway benchmark index, a test), without caching.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+
+from .base import SchemaOutdated, SearchBackend, SearchBackendError, SearchUnavailable
+
+__all__ = [
+    "SchemaOutdated",
+    "SearchBackend",
+    "SearchBackendError",
+    "SearchUnavailable",
+    "build_backend",
+    "get_backend",
+    "reset_backends",
+]
+
+_instances: dict[tuple, SearchBackend] = {}
+_lock = threading.Lock()
+
+
+def _options(name: str) -> dict:
+    if name == "embedded":
+        return {
+            "path": str(settings.SEARCH_EMBEDDED_PATH),
+            "writer_heap_mb": settings.SEARCH_EMBEDDED_WRITER_HEAP_MB,
+            "lock_timeout": settings.SEARCH_EMBEDDED_LOCK_TIMEOUT,
+        }
+    if name == "opensearch":
+        return {
+            "url": settings.OPENSEARCH_URL,
+            "timeout": settings.SEARCH_TIMEOUT,
+            "max_retries": settings.SEARCH_MAX_RETRIES,
+            "language": settings.SEARCH_LANGUAGE,
+            "shards": settings.SEARCH_OPENSEARCH_SHARDS,
+            "replicas": settings.SEARCH_OPENSEARCH_REPLICAS,
+        }
+    raise SearchBackendError(f"Unknown search backend {name!r}")
+
+
+def build_backend(
+    name: str | None = None, *, prefix: str | None = None, index: str = "content", **options
+) -> SearchBackend:
+    name = name or settings.SEARCH_BACKEND
+    prefix = prefix or settings.SEARCH_INDEX_PREFIX
+    merged = {**_options(name), **options}
+    if name == "embedded":
+        from .embedded import EmbeddedBackend
+
+        return EmbeddedBackend(prefix=prefix, index=index, **merged)
+    from .opensearch import OpenSearchBackend
+
+    return OpenSearchBackend(prefix=prefix, index=index, **merged)
+
+
+def get_backend(index: str = "content") -> SearchBackend:
+    """The site's backend for ``index``, as configured now (settings may change in tests)."""
+    name = settings.SEARCH_BACKEND
+    key = (name, settings.SEARCH_INDEX_PREFIX, index, tuple(sorted(_options(name).items())))
+    backend = _instances.get(key)
+    if backend is None:
+        with _lock:
+            backend = _instances.get(key)
+            if backend is None:
+                backend = _instances[key] = build_backend(name, index=index)
+    return backend
+
+
+def reset_backends() -> None:
+    """Forget every cached backend (closing them)."""
+    with _lock:
+        for backend in _instances.values():
+            backend.close()
+        _instances.clear()

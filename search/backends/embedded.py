@@ -1,0 +1,524 @@
+"""The embedded backend: tantivy (BM25, English stemming) on local disk, no server.
+
+Layout under ``SEARCH_EMBEDDED_PATH``::
+
+    <prefix>-<name>/
+        CURRENT              the version searches and writes use, e.g. "v20250101120000000000"
+        v20250101120000000000/   one tantivy index (plus portico-schema.json)
+        .lock                serializes creating and switching versions
+
+A rebuild writes a new version folder while searches keep reading the current one, then
+replaces ``CURRENT`` with ``os.replace`` (atomic on POSIX): a reader sees either the old or
+the new version, never a mix. Old folders are removed after the switch; readers still
+holding their files keep working (the files stay alive until closed).
+
+tantivy allows one writer per index folder, across processes. Writers are opened per batch
+and released right after the commit; a busy lock is retried for ``lock_timeout`` seconds,
+then reported as ``SearchUnavailable`` (the indexing queue retries later).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import tantivy
+from tantivy import Occur, Order, Query
+
+from ..schema import (
+    BOOLEAN_FIELDS,
+    DATE_FIELDS,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    SCHEMA_VERSION,
+    SORT_NEWEST,
+    STORED_ONLY_FIELDS,
+    TEXT_FIELDS,
+    SearchDocument,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
+from .base import (
+    SchemaOutdated,
+    SearchBackend,
+    SearchBackendError,
+    SearchUnavailable,
+    new_version_name,
+)
+from .text import query_words
+
+POINTER = "CURRENT"
+SCHEMA_FILE = "portico-schema.json"
+STEM_TOKENIZER = "en_stem"  # tantivy's simple tokenizer + lowercase + English stemmer
+_VERSION_RE = re.compile(r"^v\d{20}$")
+_MIN_HEAP = 15_000_000
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in KEYWORD_FIELDS:
+        builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, stored=True, tokenizer_name=STEM_TOKENIZER)
+    for name in STORED_ONLY_FIELDS:
+        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    for name in DATE_FIELDS:
+        builder.add_date_field(name, stored=True, indexed=True, fast=True)
+    for name in INTEGER_FIELDS:
+        builder.add_integer_field(name, stored=True, indexed=True, fast=True)
+    for name in BOOLEAN_FIELDS:
+        builder.add_boolean_field(name, stored=True, indexed=True, fast=True)
+    return builder.build()
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    """The query-side twin of tantivy's ``en_stem`` tokenizer."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def to_tantivy(document: SearchDocument) -> tantivy.Document:
+    doc = tantivy.Document()
+    data = document.to_dict()
+    for name, value in data.items():
+        if value is None or value == "" or value == []:
+            continue
+        if name in DATE_FIELDS:
+            doc.add_date(name, value.astimezone(UTC))
+        elif name in INTEGER_FIELDS:
+            doc.add_integer(name, int(value))
+        elif name in BOOLEAN_FIELDS:
+            doc.add_boolean(name, bool(value))
+        elif isinstance(value, list):
+            for item in value:
+                doc.add_text(name, str(item))
+        else:
+            doc.add_text(name, str(value))
+    return doc
+
+
+def from_tantivy(doc: tantivy.Document) -> SearchDocument:
+    return SearchDocument.from_dict(doc.to_dict())
+
+
+class EmbeddedBackend(SearchBackend):
+    name = "embedded"
+
+    def __init__(
+        self,
+        *,
+        prefix: str,
+        index: str = "content",
+        path: str | os.PathLike,
+        writer_heap_mb: int = 64,
+        lock_timeout: float = 10.0,
+    ):
+        super().__init__(prefix=prefix, index=index)
+        self.root = Path(path) / self.index_name
+        self.writer_heap = max(_MIN_HEAP, int(writer_heap_mb * 1_000_000))
+        self.lock_timeout = lock_timeout
+        self.schema = build_schema()
+        self.analyzer = _analyzer()
+        self._indexes: dict[str, tantivy.Index] = {}
+        self._metas: dict[str, bytes] = {}
+        self._lock = threading.RLock()
+
+    # --- Versions ------------------------------------------------------------------------
+
+    def current_version(self) -> str | None:
+        try:
+            version = (self.root / POINTER).read_text().strip()
+        except FileNotFoundError:
+            return None
+        return version if _VERSION_RE.match(version) else None
+
+    def versions(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.root.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)
+        )
+
+    @contextlib.contextmanager
+    def _folder_lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def create_version(self) -> str:
+        with self._folder_lock():
+            version = new_version_name()
+            while (self.root / version).exists():  # same microsecond: try the next one
+                time.sleep(0.000_01)
+                version = new_version_name()
+            path = self.root / version
+            path.mkdir()
+            tantivy.Index(self.schema, path=str(path), reuse=False)
+            (path / SCHEMA_FILE).write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+            return version
+
+    def switch_to(self, version: str) -> None:
+        if version not in self.versions():
+            raise SearchBackendError(f"No version {version} in {self.root}")
+        with self._folder_lock():
+            tmp = self.root / f".{POINTER}.{os.getpid()}.{threading.get_ident()}"
+            with open(tmp, "w") as handle:
+                handle.write(version)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.root / POINTER)
+            dir_fd = os.open(self.root, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def drop_version(self, version: str) -> None:
+        if version == self.current_version():
+            raise SearchBackendError("The current version cannot be dropped.")
+        with self._lock:
+            self._indexes.pop(version, None)
+            self._metas.pop(version, None)
+        shutil.rmtree(self.root / version, ignore_errors=True)
+
+    def drop_all(self) -> None:
+        with self._lock:
+            self._indexes.clear()
+            self._metas.clear()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def ensure_index(self) -> str:
+        version = self.current_version()
+        if version is not None and (self.root / version).is_dir():
+            return version
+        with self._folder_lock():
+            version = self.current_version()
+            if version is not None and (self.root / version).is_dir():
+                return version
+        version = self.create_version()
+        self.switch_to(version)
+        return version
+
+    def _open(self, version: str) -> tantivy.Index:
+        with self._lock:
+            index = self._indexes.get(version)
+            if index is not None:
+                return index
+            path = self.root / version
+            try:
+                marker = json.loads((path / SCHEMA_FILE).read_text())
+            except FileNotFoundError:
+                # Dropped by a rebuild (or being dropped) since CURRENT was read.
+                raise SearchUnavailable(f"{path} is gone.") from None
+            except ValueError:
+                marker = {}
+            if marker.get("schema_version") != SCHEMA_VERSION:
+                raise SchemaOutdated(
+                    f"{path} was built with schema {marker.get('schema_version')}, "
+                    f"this code writes {SCHEMA_VERSION}: run manage.py search_reindex."
+                )
+            try:
+                index = tantivy.Index.open(str(path))
+            except ValueError as exc:
+                raise SearchUnavailable(f"Cannot open {path}: {exc}") from exc
+            self._indexes[version] = index
+            return index
+
+    def _reader(self) -> tantivy.Index | None:
+        """The current version, reloaded if it changed since the last look.
+
+        A rebuild may switch versions and drop the old folder at any moment: a version
+        that fails to open or reload and is no longer current is simply read again.
+        """
+        for _attempt in range(5):
+            version = self.current_version()
+            if version is None:
+                return None
+            try:
+                return self._fresh(version)
+            except (ValueError, OSError, SearchUnavailable) as exc:
+                with self._lock:
+                    self._indexes.pop(version, None)
+                    self._metas.pop(version, None)
+                if self.current_version() == version:
+                    raise SearchUnavailable(f"Cannot read {self.root / version}: {exc}") from exc
+        raise SearchUnavailable(f"{self.root} keeps switching versions; try again.")
+
+    def _fresh(self, version: str) -> tantivy.Index:
+        index = self._open(version)
+        # meta.json changes with every commit (a new opstamp). Compare its content, not its
+        # mtime: two commits within one clock tick share an mtime.
+        meta = (self.root / version / "meta.json").read_bytes()
+        if self._metas.get(version) != meta:
+            index.reload()
+            self._metas[version] = meta
+            with self._lock:
+                for stale in [v for v in self._indexes if v < version]:
+                    self._indexes.pop(stale, None)
+                    self._metas.pop(stale, None)
+        return index
+
+    # --- Writes --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writer(self, version: str | None = None) -> Iterator[tantivy.IndexWriter]:
+        version = version or self.ensure_index()
+        index = self._open(version)
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.01
+        while True:
+            try:
+                writer = index.writer(heap_size=self.writer_heap, num_threads=1)
+                break
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    raise SearchBackendError(str(exc)) from exc
+                if time.monotonic() >= deadline:
+                    raise SearchUnavailable(
+                        f"The search index {self.root / version} is locked by another writer."
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+        try:
+            yield writer
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            # Consumes the writer: merges finish and the folder lock is released now,
+            # not whenever the garbage collector gets to it.
+            writer.wait_merging_threads()
+        index.reload()
+
+    def _add(self, writer: tantivy.IndexWriter, documents: Iterable[SearchDocument]) -> int:
+        written = 0
+        for document in documents:
+            writer.delete_documents_by_term("id", document.id)
+            writer.add_document(to_tantivy(document))
+            written += 1
+        return written
+
+    def upsert(self, documents: Iterable[SearchDocument], *, version: str | None = None) -> int:
+        documents = list(documents)
+        if not documents:
+            return 0
+        with self._writer(version) as writer:
+            return self._add(writer, documents)
+
+    def delete(self, ids: Iterable[str], *, version: str | None = None) -> int:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return 0
+        with self._writer(version) as writer:
+            for value in ids:
+                writer.delete_documents_by_term("id", value)
+        return len(ids)
+
+    def delete_children(self, parent_ids: Iterable[str], *, version: str | None = None) -> None:
+        parent_ids = [p for p in dict.fromkeys(parent_ids) if p]
+        if not parent_ids:
+            return
+        with self._writer(version) as writer:
+            for value in parent_ids:
+                writer.delete_documents_by_term("parent", value)
+
+    def apply(
+        self,
+        *,
+        upserts: Sequence[SearchDocument] = (),
+        deletes: Sequence[str] = (),
+        replace_children_of: Sequence[str] = (),
+    ) -> None:
+        if not (upserts or deletes or replace_children_of):
+            return
+        # One writer, one commit: readers see the whole batch or none of it.
+        with self._writer() as writer:
+            for value in dict.fromkeys(replace_children_of):
+                writer.delete_documents_by_term("parent", value)
+            self._add(writer, upserts)
+            for value in dict.fromkeys(deletes):
+                writer.delete_documents_by_term("id", value)
+
+    def refresh(self) -> None:
+        version = self.current_version()
+        if version is not None:
+            self._open(version).reload()
+
+    # --- Reads ---------------------------------------------------------------------------
+
+    def _terms(self, word: str) -> list[str]:
+        return self.analyzer.analyze(word)
+
+    def _text_query(self, query: SearchQuery) -> Query | None:
+        words = query_words(query.text)
+        if not words:
+            return None
+        per_word = []
+        for word in words:
+            terms = self._terms(word)
+            if not terms:
+                continue
+            alternatives = []
+            for field, weight in query.weights.items():
+                if len(terms) == 1:
+                    clause = Query.term_query(self.schema, field, terms[0])
+                else:
+                    clause = Query.phrase_query(self.schema, field, terms)
+                alternatives.append(Query.boost_query(clause, weight))
+            if alternatives:
+                per_word.append(Query.disjunction_max_query(alternatives, tie_breaker=0.3))
+        if not per_word:
+            return None
+        return Query.boolean_query(
+            [(Occur.Should, q) for q in per_word],
+            minimum_number_should_match=min(max(1, query.min_should_match), len(per_word)),
+        )
+
+    def _filter_clauses(self, query: SearchQuery) -> list[tuple[Occur, Query]]:
+        clauses = []
+        if query.access is not None:
+            clauses.append(Query.term_set_query(self.schema, "access", list(query.access)))
+        for field, values in query.filters.items():
+            if field in BOOLEAN_FIELDS:
+                subqueries = [Query.term_query(self.schema, field, bool(v)) for v in values]
+                clauses.append(
+                    Query.boolean_query([(Occur.Should, q) for q in subqueries])
+                    if subqueries
+                    else Query.empty_query()
+                )
+            else:
+                clauses.append(Query.term_set_query(self.schema, field, [str(v) for v in values]))
+        return [(Occur.Must, Query.const_score_query(q, 0.0)) for q in clauses]
+
+    def _query(self, query: SearchQuery) -> Query:
+        text = self._text_query(query)
+        if query.text.strip() and text is None:
+            return Query.empty_query()
+        clauses = [(Occur.Must, text if text is not None else Query.all_query())]
+        clauses += self._filter_clauses(query)
+        return Query.boolean_query(clauses)
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        index = self._reader()
+        if index is None:
+            return SearchResults(total=0, hits=[])
+        searcher = index.searcher()
+        tq = self._query(query)
+        kwargs = {"count": True, "offset": query.offset}
+        if query.sort == SORT_NEWEST:
+            kwargs.update(order_by_field="updated", order=Order.Desc)
+        result = searcher.search(tq, max(1, query.limit), **kwargs)
+        hits = []
+        if query.limit:
+            for score, address in result.hits:
+                document = from_tantivy(searcher.doc(address))
+                hits.append(
+                    SearchHit(
+                        id=document.id,
+                        score=float(score) if query.sort != SORT_NEWEST else 0.0,
+                        document=document,
+                    )
+                )
+        facets = {}
+        if query.facets:
+            aggregations = searcher.aggregate(
+                tq,
+                {
+                    name: {"terms": {"field": name, "size": query.facet_size}}
+                    for name in query.facets
+                },
+            )
+            for name in query.facets:
+                buckets = aggregations.get(name, {}).get("buckets", [])
+                facets[name] = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
+        return SearchResults(total=int(result.count or 0), hits=hits, facets=facets)
+
+    def suggest_titles(
+        self, prefix: str, *, access: list[str] | None, limit: int = 8
+    ) -> list[SearchDocument]:
+        words = query_words(prefix)
+        if not words or limit <= 0:
+            return []
+        index = self._reader()
+        if index is None:
+            return []
+        head = [t for word in words[:-1] for t in self._terms(word)]
+        last = words[-1]
+        options = {last, *self._terms(last)}
+        alternatives = [
+            Query.phrase_prefix_query(self.schema, "title", [*head, option]) for option in options
+        ]
+        title = Query.boolean_query([(Occur.Should, q) for q in alternatives])
+        clauses = [(Occur.Must, title)]
+        if access is not None:
+            clauses.append(
+                (
+                    Occur.Must,
+                    Query.const_score_query(
+                        Query.term_set_query(self.schema, "access", list(access)), 0.0
+                    ),
+                )
+            )
+        searcher = index.searcher()
+        result = searcher.search(Query.boolean_query(clauses), limit)
+        return [from_tantivy(searcher.doc(address)) for _score, address in result.hits]
+
+    def get(self, ids: Iterable[str]) -> dict[str, SearchDocument]:
+        ids = list(dict.fromkeys(ids))
+        index = self._reader()
+        if index is None or not ids:
+            return {}
+        searcher = index.searcher()
+        result = searcher.search(Query.term_set_query(self.schema, "id", ids), len(ids))
+        documents = (from_tantivy(searcher.doc(address)) for _s, address in result.hits)
+        return {document.id: document for document in documents}
+
+    def all_ids(self) -> set[str]:
+        index = self._reader()
+        if index is None:
+            return set()
+        searcher = index.searcher()
+        total = searcher.num_docs
+        if not total:
+            return set()
+        result = searcher.search(Query.all_query(), total)
+        return {searcher.doc(address).get_first("id") for _s, address in result.hits}
+
+    def close(self) -> None:
+        with self._lock:
+            self._indexes.clear()
+            self._metas.clear()
+
+    def describe(self) -> dict:
+        version = self.current_version()
+        return {
+            "backend": self.name,
+            "path": str(self.root),
+            "version": version,
+            "versions": self.versions(),
+            "updated": datetime.fromtimestamp(
+                (self.root / POINTER).stat().st_mtime, tz=UTC
+            ).isoformat()
+            if version
+            else None,
+        }

@@ -1,0 +1,13 @@
+"""Query text → words, the same way for every backend."""
+
+import re
+
+#: Longest query, in words, a backend evaluates (the rest is ignored).
+MAX_QUERY_WORDS = 32
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_words(text: str | None) -> list[str]:
+    """Distinct lowercase words of ``text``, in order, at most ``MAX_QUERY_WORDS``."""
+    words = dict.fromkeys(match.group(0).lower() for match in _WORD.finditer(text or ""))
+    return [w for w in words if len(w) <= 40][:MAX_QUERY_WORDS]
