@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "kb",
     "announcements",
     "forum",
+    "search",
+    "indexing",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
@@ -168,6 +170,32 @@ WAGTAIL_I18N_ENABLED = False
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "embedded")
 OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "")
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "portico")
+# Embedded (tantivy) indexes live here, one folder per index with versioned subfolders.
+SEARCH_EMBEDDED_PATH = Path(os.environ.get("SEARCH_EMBEDDED_PATH", VAR_DIR / "search"))
+SEARCH_EMBEDDED_WRITER_HEAP_MB = int(os.environ.get("SEARCH_EMBEDDED_WRITER_HEAP_MB", "64"))
+# Seconds a write waits for another process's writer lock before giving up (and retrying).
+SEARCH_EMBEDDED_LOCK_TIMEOUT = float(os.environ.get("SEARCH_EMBEDDED_LOCK_TIMEOUT", "10"))
+# OpenSearch: per-request timeout (seconds), client retries, analyzer language, index shape.
+SEARCH_TIMEOUT = float(os.environ.get("SEARCH_TIMEOUT", "5"))
+SEARCH_MAX_RETRIES = int(os.environ.get("SEARCH_MAX_RETRIES", "2"))
+SEARCH_LANGUAGE = os.environ.get("SEARCH_LANGUAGE", "en")
+SEARCH_OPENSEARCH_SHARDS = int(os.environ.get("SEARCH_OPENSEARCH_SHARDS", "1"))
+SEARCH_OPENSEARCH_REPLICAS = int(os.environ.get("SEARCH_OPENSEARCH_REPLICAS", "0"))
+
+# --- Search indexing (the queue that carries changes to the search backend) ------------
+INDEXING_BATCH_SIZE = int(os.environ.get("INDEXING_BATCH_SIZE", "200"))
+# A failed batch is retried after base * 2**(attempts-1) seconds, at most max.
+INDEXING_RETRY_BASE_SECONDS = int(os.environ.get("INDEXING_RETRY_BASE_SECONDS", "15"))
+INDEXING_RETRY_MAX_SECONDS = int(os.environ.get("INDEXING_RETRY_MAX_SECONDS", "1800"))
+# How long a worker may hold queue rows before another may take them over.
+INDEXING_LEASE_SECONDS = int(os.environ.get("INDEXING_LEASE_SECONDS", "300"))
+# How often Celery beat drains what is left in the queue.
+INDEXING_SYNC_INTERVAL = float(os.environ.get("INDEXING_SYNC_INTERVAL", "60"))
+# A rebuild that has not reported progress for this long is considered dead.
+INDEXING_REBUILD_STALE_SECONDS = int(os.environ.get("INDEXING_REBUILD_STALE_SECONDS", "900"))
+# Attached files: largest file read, and how much of its text is indexed.
+INDEXING_ATTACHMENT_MAX_BYTES = int(os.environ.get("INDEXING_ATTACHMENT_MAX_BYTES", "26214400"))
+INDEXING_ATTACHMENT_MAX_CHARS = int(os.environ.get("INDEXING_ATTACHMENT_MAX_CHARS", "200000"))
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -272,4 +300,8 @@ FORUM_REPUTATION = {
 # Periodic tasks for `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {"task": "core.publish_scheduled", "schedule": 60.0},
+    "drain-search-index-queue": {
+        "task": "indexing.drain_queue",
+        "schedule": INDEXING_SYNC_INTERVAL,
+    },
 }

@@ -23,3 +23,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 ACCOUNT_RATE_LIMITS = False
 WAGTAILADMIN_BASE_URL = SITE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Search: one set of indexes per test worker, away from the site's own.
+SEARCH_INDEX_PREFIX = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+SEARCH_EMBEDDED_PATH = VAR_DIR / "test-search"

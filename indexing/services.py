@@ -1,0 +1,420 @@
+"""Moving changes into the search index: enqueue, drain, re-queue, rebuild.
+
+- ``enqueue(keys, reason)`` records items to re-index in the caller's transaction and,
+  once it commits, asks Celery to drain the queue (in-process without a broker).
+- ``drain()`` takes due rows in batches, rebuilds each item's documents from the database
+  and writes the batch with one bulk request. On failure the rows stay, with a backoff.
+- ``requeue(since=...)`` puts items changed since a moment (or all) back in the queue,
+  for bulk changes that bypassed the signals; ``prune()`` queues index entries whose item
+  is gone.
+- ``rebuild()`` builds a fresh index version, switches to it atomically and drops the
+  old one; the queue is held while it runs and drained into the new version afterwards.
+
+Nothing here raises into a publish or a forum post: failures are logged and rows stay.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from search.backends import SearchBackend, get_backend
+from search.schema import SearchDocument, split_id
+
+from .documents import SOURCES, source_key
+from .models import IndexQueueItem, IndexRebuild
+
+logger = logging.getLogger(__name__)
+
+ERROR_LENGTH = 2000
+#: Batches an in-process (no broker) drain handles after a commit.
+EAGER_MAX_BATCHES = 5
+
+
+# --- Enqueue ------------------------------------------------------------------------------
+
+
+def enqueue(keys: Iterable[str], reason: str = "changed", *, schedule: bool = True) -> int:
+    """Queue items for re-indexing, in the current transaction. Never raises.
+
+    An item already queued is not duplicated: its row is refreshed (due now, new token),
+    so a worker processing the old state leaves it for the next round.
+    """
+    # Sorted: concurrent transactions lock queue rows in the same order (no deadlocks).
+    keys = sorted({k for k in keys if k})
+    if not keys:
+        return 0
+    now = timezone.now()
+    rows = [
+        IndexQueueItem(
+            key=key, reason=reason[:32], token=uuid.uuid4(), queued_at=now, next_attempt_at=now
+        )
+        for key in keys
+    ]
+    try:
+        with transaction.atomic():  # a savepoint: a failure here never breaks the change
+            for start in range(0, len(rows), 500):
+                IndexQueueItem.objects.bulk_create(
+                    rows[start : start + 500],
+                    update_conflicts=True,
+                    unique_fields=["key"],
+                    update_fields=["reason", "token", "queued_at", "next_attempt_at"],
+                )
+    except DatabaseError:
+        logger.exception("Could not queue %s for search indexing.", ", ".join(keys[:10]))
+        return 0
+    if schedule:
+        schedule_drain()
+    return len(rows)
+
+
+def schedule_drain() -> None:
+    """Drain the queue once the current transaction commits.
+
+    A transaction that queued several items may send several tasks: the first drains
+    everything, the others find nothing due and cost one query.
+    """
+    transaction.on_commit(_send_drain_task, robust=True)
+
+
+def _send_drain_task() -> None:
+    from .tasks import drain_queue
+
+    try:
+        if drain_queue.app.conf.task_always_eager:
+            # In-process, without touching a broker connection, and bounded: a web request
+            # never works through a backlog (search_sync does).
+            drain_queue.apply(kwargs={"max_batches": EAGER_MAX_BATCHES})
+            return
+        # One quick connection attempt and no publish retries: with the broker down this
+        # fails in milliseconds (not seconds of a web request), and the rows wait for the
+        # periodic drain or `manage.py search_sync`.
+        with drain_queue.app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+            drain_queue.apply_async(connection=conn, retry=False, ignore_result=True)
+    except Exception:
+        logger.warning(
+            "Could not hand the search index queue to Celery; rows stay queued.", exc_info=True
+        )
+
+
+# --- Drain --------------------------------------------------------------------------------
+
+
+@dataclass
+class DrainResult:
+    batches: int = 0
+    indexed: int = 0
+    deleted: int = 0
+    failed: int = 0
+    held: bool = False
+    error: str = ""
+    keys: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "batches": self.batches,
+            "indexed": self.indexed,
+            "deleted": self.deleted,
+            "failed": self.failed,
+            "held": self.held,
+            "error": self.error,
+        }
+
+
+def rebuild_running() -> bool:
+    return IndexRebuild.objects.running().exists()
+
+
+def backoff(attempts: int) -> timedelta:
+    base = settings.INDEXING_RETRY_BASE_SECONDS
+    return timedelta(
+        seconds=min(base * 2 ** max(0, attempts - 1), settings.INDEXING_RETRY_MAX_SECONDS)
+    )
+
+
+def _claim(batch_size: int, *, started, include_waiting: bool) -> tuple[uuid.UUID | None, list]:
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    not_yet_tried = Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=started)
+    due = not_yet_tried if include_waiting else Q(next_attempt_at__lte=now) & not_yet_tried
+    candidates = list(
+        IndexQueueItem.objects.filter(due & free)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    if not candidates:
+        return None, []
+    claim = uuid.uuid4()
+    IndexQueueItem.objects.filter(free, pk__in=candidates).update(
+        claim=claim, claimed_until=now + timedelta(seconds=settings.INDEXING_LEASE_SECONDS)
+    )
+    return claim, list(IndexQueueItem.objects.filter(claim=claim))
+
+
+@dataclass
+class _Batch:
+    upserts: list[SearchDocument] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def build_batch(rows: list[IndexQueueItem]) -> _Batch:
+    """Documents for each queued item, as the database has it now."""
+    batch = _Batch()
+    by_type: dict[str, list[IndexQueueItem]] = defaultdict(list)
+    for row in rows:
+        by_type[split_id(row.key)[0]].append(row)
+    for kind, items in by_type.items():
+        source = SOURCES.get(kind)
+        if source is None:
+            # Unknown kind (a removed content type): make sure nothing stays behind.
+            batch.deletes += [row.key for row in items]
+            continue
+        try:
+            loaded = source.load(split_id(row.key)[1] for row in items)
+        except Exception as exc:
+            logger.exception("Could not load %s items for indexing.", kind)
+            for row in items:
+                batch.failed[row.pk] = f"{type(exc).__name__}: {exc}"
+            continue
+        for row in items:
+            try:
+                documents = source.documents(loaded.get(split_id(row.key)[1]))
+            except Exception as exc:
+                logger.exception("Could not build the search document of %s.", row.key)
+                batch.failed[row.pk] = f"{type(exc).__name__}: {exc}"
+                continue
+            if source.has_children:
+                batch.parents.append(row.key)
+            if documents:
+                batch.upserts += documents
+            else:
+                batch.deletes.append(row.key)
+    return batch
+
+
+def _fail(rows: Iterable[IndexQueueItem], errors: dict[int, str] | str, now) -> None:
+    rows = list(rows)
+    for row in rows:
+        row.attempts += 1
+        row.last_attempt_at = now
+        row.next_attempt_at = now + backoff(row.attempts)
+        row.last_error = (errors if isinstance(errors, str) else errors[row.pk])[:ERROR_LENGTH]
+        row.claim = None
+        row.claimed_until = None
+    IndexQueueItem.objects.bulk_update(
+        rows,
+        ["attempts", "last_attempt_at", "next_attempt_at", "last_error", "claim", "claimed_until"],
+    )
+
+
+def process_batch(rows: list[IndexQueueItem], claim, backend: SearchBackend, claimed_at) -> _Batch:
+    """Write one claimed batch; raises the backend's error after recording it on the rows."""
+    batch = build_batch(rows)
+    good = [row for row in rows if row.pk not in batch.failed]
+    now = timezone.now()
+    if batch.failed:
+        _fail((row for row in rows if row.pk in batch.failed), batch.failed, now)
+    try:
+        backend.apply(
+            upserts=batch.upserts, deletes=batch.deletes, replace_children_of=batch.parents
+        )
+    except Exception as exc:
+        _fail(good, f"{type(exc).__name__}: {exc}", timezone.now())
+        raise
+    # A rebuild that started meanwhile may not have seen these changes, or may have
+    # replaced the version just written: keep the rows for after its switch.
+    held = IndexRebuild.objects.filter(started_at__gte=claimed_at).exists() or rebuild_running()
+    if not held:
+        # Rows re-queued while we worked have a new token: they stay for the next round.
+        for start in range(0, len(good), 100):
+            unchanged = Q()
+            for row in good[start : start + 100]:
+                unchanged |= Q(pk=row.pk, token=row.token)
+            IndexQueueItem.objects.filter(unchanged, claim=claim).delete()
+    IndexQueueItem.objects.filter(claim=claim).update(claim=None, claimed_until=None)
+    return batch
+
+
+def drain(
+    *,
+    backend: SearchBackend | None = None,
+    batch_size: int | None = None,
+    max_batches: int | None = None,
+    include_waiting: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> DrainResult:
+    """Index what is queued, batch by batch, until the queue has nothing due.
+
+    ``include_waiting`` also takes rows waiting for their backoff (an operator's
+    ``search_sync`` after an outage). Stops at the first backend failure.
+    """
+    backend = backend or get_backend()
+    batch_size = batch_size or settings.INDEXING_BATCH_SIZE
+    result = DrainResult()
+    started = timezone.now()
+    while max_batches is None or result.batches < max_batches:
+        if rebuild_running():
+            result.held = True
+            break
+        claimed_at = timezone.now()
+        claim, rows = _claim(batch_size, started=started, include_waiting=include_waiting)
+        if not rows:
+            break
+        result.batches += 1
+        try:
+            batch = process_batch(rows, claim, backend, claimed_at)
+        except Exception as exc:
+            result.failed += len(rows)
+            result.error = f"{type(exc).__name__}: {exc}"
+            logger.warning(
+                "Search indexing failed for %s queued item(s); they will be retried: %s",
+                len(rows),
+                result.error,
+            )
+            break
+        result.failed += len(batch.failed)
+        result.indexed += len(batch.upserts)
+        result.deleted += len(batch.deletes)
+        result.keys += [row.key for row in rows]
+        if progress:
+            progress(len(rows))
+    return result
+
+
+def queue_stats() -> dict:
+    now = timezone.now()
+    items = IndexQueueItem.objects.all()
+    return {
+        "queued": items.count(),
+        "due": items.filter(next_attempt_at__lte=now).count(),
+        "failing": items.filter(attempts__gt=0).count(),
+    }
+
+
+# --- Re-queue -----------------------------------------------------------------------------
+
+
+def requeue(*, since=None, types: Iterable[str] | None = None, reason: str = "sync") -> int:
+    """Queue every item of ``types`` (default all) changed since ``since`` (or all items).
+
+    Items are queued in small transactions and not drained here (call ``drain``).
+    """
+    total = 0
+    for kind, source in SOURCES.items():
+        if types and kind not in types:
+            continue
+        keys = source.keys(since)
+        for start in range(0, len(keys), 1000):
+            with transaction.atomic():
+                total += enqueue(keys[start : start + 1000], reason, schedule=False)
+    return total
+
+
+def prune(*, backend: SearchBackend | None = None) -> int:
+    """Queue index entries whose item no longer exists (deleted behind the signals' back)."""
+    backend = backend or get_backend()
+    keys_by_kind: dict[str, set[str]] = defaultdict(set)
+    for document_id in backend.all_ids():
+        key = source_key(document_id)
+        kind, pk = split_id(key)
+        keys_by_kind[kind].add(pk)
+    orphans = []
+    for kind, pks in keys_by_kind.items():
+        source = SOURCES.get(kind)
+        existing = source.existing(pks) if source else set()
+        orphans += [f"{kind}:{pk}" for pk in sorted(pks - existing)]
+    with transaction.atomic():
+        enqueue(orphans, "prune", schedule=False)
+    return len(orphans)
+
+
+# --- Rebuild ------------------------------------------------------------------------------
+
+
+class RebuildRunning(Exception):
+    """Another rebuild is in progress."""
+
+
+@dataclass
+class RebuildResult:
+    version: str
+    documents: int
+    dropped: list[str]
+    drained: DrainResult
+
+
+def count_indexable() -> int:
+    return sum(source.count_indexable() for source in SOURCES.values())
+
+
+def rebuild(
+    *,
+    backend: SearchBackend | None = None,
+    chunk_size: int = 200,
+    progress: Callable[[int], None] | None = None,
+    force: bool = False,
+) -> RebuildResult:
+    """Build every document into a new index version, switch to it, drop the old ones.
+
+    Searches keep reading the current version until the switch. The queue is held while
+    the rebuild runs (rows stay) and drained into the new version afterwards.
+    """
+    backend = backend or get_backend()
+    with transaction.atomic():
+        running = IndexRebuild.objects.select_for_update().running()
+        if running.exists() and not force:
+            raise RebuildRunning(str(running.first()))
+        record = IndexRebuild.objects.create(backend=backend.name, index_name=backend.index_name)
+    version = ""
+    try:
+        version = backend.create_version()
+        IndexRebuild.objects.filter(pk=record.pk).update(version=version)
+        written = 0
+        for kind, source in SOURCES.items():
+            for chunk in source.iter_indexable(chunk_size):
+                documents = []
+                for obj in chunk:
+                    try:
+                        documents += source.documents(obj)
+                    except Exception:
+                        logger.exception(
+                            "Could not build the search document of %s:%s", kind, obj.pk
+                        )
+                        enqueue([f"{kind}:{obj.pk}"], "rebuild-error", schedule=False)
+                written += backend.upsert(documents, version=version)
+                IndexRebuild.objects.filter(pk=record.pk).update(
+                    heartbeat_at=timezone.now(), documents=written
+                )
+                if progress:
+                    progress(len(chunk))
+        backend.switch_to(version)
+        dropped = backend.drop_old_versions()
+    except BaseException as exc:
+        IndexRebuild.objects.filter(pk=record.pk).update(
+            status=IndexRebuild.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH],
+        )
+        if version and backend.current_version() != version:
+            try:
+                backend.drop_version(version)
+            except Exception:
+                logger.warning("Could not drop the unfinished index version %s.", version)
+        raise
+    IndexRebuild.objects.filter(pk=record.pk).update(
+        status=IndexRebuild.Status.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    drained = drain(backend=backend)
+    return RebuildResult(version=version, documents=written, dropped=dropped, drained=drained)
