@@ -16,7 +16,7 @@ urlpatterns = [
     path("feedback/", include("kb.urls")),
     path("feeds/", include("announcements.urls")),
     path("community/", include("forum.urls")),
-    path("search/", core_views.search, name="search"),
+    path("", include("search.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("i18n/", include("django.conf.urls.i18n")),

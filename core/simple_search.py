@@ -1,4 +1,5 @@
-"""The interim portal search: a plain database search over live articles and announcements.
+"""The fallback search: a plain database search over live articles and announcements, used
+by ``search.service`` while the search engine is unavailable.
 
 Every word of the query must appear in the title, the summary or the body of an item.
 Candidates come from the database (``icontains``, already narrowed by
@@ -116,7 +117,7 @@ def _rank(hit: SearchHit) -> tuple[int, float]:
     return hit.score, published.timestamp() if published else 0.0
 
 
-def _trails(pages: list[Page]) -> dict[str, list[Page]]:
+def page_trails(pages: list[Page]) -> dict[str, list[Page]]:
     """Ancestors below the home page for each page (e.g. knowledge base › category)."""
     steplen = Page.steplen
     wanted = set()
@@ -161,7 +162,7 @@ def search_content(query: str, user, kind: str | None = None) -> list[SearchHit]
                 products = [s for s in page.segments.all() if s.kind == Segment.Kind.PRODUCT]
                 hits.append(SearchHit(page, key, label, score, products=products))
     hits.sort(key=_rank, reverse=True)
-    trails = _trails([hit.page for hit in hits])
+    trails = page_trails([hit.page for hit in hits])
     for hit in hits:
         hit.trail = trails.get(hit.page.path, [])
     return hits

@@ -1,9 +1,10 @@
 """Content similar to a question being asked: forum questions and knowledge-base articles.
 
 ``similar_content`` is the one entry point (the ask page's suggestions use it through
-``/community/similar/``). For now it is a plain database match on the words of the text,
-ranked by how many words a title contains; the search service can replace the body of this
-function without touching its callers. Only what ``user`` may see is returned.
+``/community/similar/``). It asks the search service (``search.service.similar``), which
+ranks solved questions and articles first and returns only what ``user`` may see. When the
+search engine is unavailable it falls back to a plain database match on the words of the
+text, ranked by how many words a title contains.
 """
 
 from __future__ import annotations
@@ -67,7 +68,51 @@ def _ranked(queryset, words: list[str], field: str = "title"):
     return queryset.filter(matches).annotate(matches=ExpressionWrapper(hits, IntegerField()))
 
 
+_STATUS_LABELS = {"open": _("Open"), "answered": _("Answered"), "solved": _("Solved")}
+
+
+def _question_meta(question) -> str:
+    return ngettext(
+        "%(product)s · %(status)s · %(count)s answer",
+        "%(product)s · %(status)s · %(count)s answers",
+        question.answer_count,
+    ) % {
+        "product": question.product.name,
+        "status": _STATUS_LABELS.get(question.status, question.status),
+        "count": question.answer_count,
+    }
+
+
 def similar_content(text: str, user, limit: int = 6) -> list[SimilarItem]:
+    from search import service
+    from search.backends import SearchBackendError
+
+    if not keywords(text) or limit <= 0:
+        return []
+    try:
+        results = service.similar(text, user, limit=limit)
+    except SearchBackendError:
+        return database_similar(text, user, limit)
+    items = []
+    for result in results:
+        if result.type == "question" and result.obj is not None:
+            meta = _question_meta(result.obj)
+        else:
+            meta = Truncator(result.snippet or "").chars(140)
+        items.append(
+            SimilarItem(
+                kind="question" if result.type == "question" else "article",
+                title=result.title,
+                url=result.url,
+                meta=meta,
+                matches=len(results) - result.rank,
+            )
+        )
+    return items
+
+
+def database_similar(text: str, user, limit: int = 6) -> list[SimilarItem]:
+    """The fallback: a database match on the words of ``text``, titles only."""
     from kb.models import ArticlePage
 
     words = keywords(text)
@@ -79,23 +124,13 @@ def similar_content(text: str, user, limit: int = 6) -> list[SimilarItem]:
         .select_related("product")
         .order_by("-matches", "-score", "-last_activity_at")[:limit]
     )
-    status_label = {"open": _("Open"), "answered": _("Answered"), "solved": _("Solved")}
     for question in questions:
         items.append(
             SimilarItem(
                 kind="question",
                 title=question.title,
                 url=question.get_absolute_url(),
-                meta=ngettext(
-                    "%(product)s · %(status)s · %(count)s answer",
-                    "%(product)s · %(status)s · %(count)s answers",
-                    question.answer_count,
-                )
-                % {
-                    "product": question.product.name,
-                    "status": status_label.get(question.status, question.status),
-                    "count": question.answer_count,
-                },
+                meta=_question_meta(question),
                 matches=question.matches,
             )
         )

@@ -272,7 +272,9 @@ def question_history(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def ask(request):
     problem = permissions.participation_problem(request.user)
-    form = QuestionForm(request.POST or None)
+    # "Ask the community" from a search that found nothing starts with what was searched.
+    initial = {"title": " ".join(request.GET.get("title", "").split())[:150]}
+    form = QuestionForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_spam():

@@ -117,10 +117,24 @@ def tags_with_counts(kb, user) -> QuerySet:
 
 
 def related_articles(article: ArticlePage, user, limit: int = RELATED_LIMIT):
-    """Articles sharing the most tags first, then others of the same category.
+    """Articles about the same thing, from the search service (its title, tags and
+    summary as the query); the database's tag and category match when search is down.
 
     Only live articles ``user`` may see, never ``article`` itself.
     """
+    from search import service
+    from search.backends import SearchBackendError
+
+    try:
+        results = service.related(article, user, limit=limit)
+    except SearchBackendError:
+        return database_related_articles(article, user, limit)
+    related = [r.obj for r in results if r.obj is not None]
+    return related or database_related_articles(article, user, limit)
+
+
+def database_related_articles(article: ArticlePage, user, limit: int = RELATED_LIMIT):
+    """Articles sharing the most tags first, then others of the same category."""
     tag_ids = [tag.pk for tag in article.tag_list]
     category_path = article.path[: -article.steplen]
     same_category = Q(path__startswith=category_path)

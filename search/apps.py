@@ -6,3 +6,18 @@ class SearchConfig(AppConfig):
     name = "search"
     verbose_name = _("Search")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from segments.models import Segment
+
+        from . import service, synonyms
+
+        synonyms.connect()
+        for signal in (post_save, post_delete):
+            signal.connect(
+                service.forget_product_names,
+                sender=Segment,
+                dispatch_uid=f"search.products.{signal is post_save}",
+            )

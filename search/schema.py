@@ -28,8 +28,9 @@ TYPES = (ARTICLE, ANNOUNCEMENT, QUESTION, DOCUMENT)
 KEYWORD_FIELDS = ("id", "type", "tags", "products", "roles", "stages", "access", "locale", "parent")
 #: Fields a query can filter on and count (facets).
 FACET_FIELDS = ("type", "tags", "products", "roles", "stages", "locale")
-#: Filterable fields: every facet field, plus the parent of attached documents and booleans.
-FILTER_FIELDS = (*FACET_FIELDS, "parent", "solved", "promoted")
+#: Filterable fields: every facet field, the id (a candidate list), the parent of attached
+#: documents and booleans.
+FILTER_FIELDS = (*FACET_FIELDS, "id", "parent", "solved", "promoted")
 #: Analyzed full-text fields (English stemming) and their default query weights.
 TEXT_FIELDS = {
     "title": 4.0,
@@ -134,11 +135,23 @@ class SearchQuery:
 
     ``text`` is free text whose words are OR-ed: a document matches when at least
     ``min_should_match`` of them occur in one of ``fields`` (default ``TEXT_FIELDS`` with
-    their weights); scoring is BM25. ``filters`` maps a field of ``FILTER_FIELDS`` to the
-    values allowed (any of them); different fields must all match.
+    their weights); scoring is BM25. ``groups`` replaces the words of ``text`` with clauses
+    of alternatives (a word and its synonyms; an alternative of several words is matched
+    as a phrase); ``min_should_match`` then counts groups. ``phrases`` must all occur,
+    ``exclude`` (words or phrases) must not occur in any text field. ``phrase_boost`` > 0
+    scores the words of ``text``, in order, as one phrase in the title and the body.
+    ``group_weights`` weighs groups (the words of a question's title over its body).
+    ``filters`` maps a field of ``FILTER_FIELDS`` to the values allowed (any of them);
+    different fields must all match.
     """
 
     text: str = ""
+    groups: list[tuple[str, ...]] | None = None
+    #: A weight per group (same order; missing ones weigh 1).
+    group_weights: list[float] | None = None
+    phrases: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    phrase_boost: float = 0.0
     access: list[str] | None = field(default_factory=lambda: ["public"])
     filters: dict[str, list[Any]] = field(default_factory=dict)
     fields: dict[str, float] | None = None
@@ -166,6 +179,30 @@ class SearchQuery:
             name: [values] if isinstance(values, str | bool | int) else list(values)
             for name, values in self.filters.items()
         }
+        if self.groups is not None:
+            self.groups = [tuple(g) for g in self.groups if any(a.strip() for a in g)]
+        self.phrases = [p for p in self.phrases if p.strip()]
+        self.exclude = [e for e in self.exclude if e.strip()]
+
+    def clause_weights(self) -> list[float]:
+        clauses = self.clauses()
+        weights = list(self.group_weights or [])[: len(clauses)]
+        return weights + [1.0] * (len(clauses) - len(weights))
+
+    def clauses(self) -> list[tuple[str, ...]]:
+        """The OR-ed clauses: ``groups``, or one clause per word of ``text``."""
+        from .backends.text import query_words
+
+        if self.groups is not None:
+            return self.groups[: self.max_clauses]
+        return [(word,) for word in query_words(self.text)]
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.text.strip() or self.groups or self.phrases)
+
+    #: At most this many clauses are evaluated (longer input is cut).
+    max_clauses = 64
 
     @property
     def weights(self) -> dict[str, float]:

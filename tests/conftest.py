@@ -41,3 +41,32 @@ def editor(db):
 @pytest.fixture
 def staff(db):
     return UserFactory(username="staff", is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def isolated_search(request, settings, tmp_path_factory):
+    """Every test gets its own empty search index, so no test sees another's documents."""
+    from search.backends import reset_backends
+    from tests.search.support import unique_prefix
+
+    settings.SEARCH_INDEX_PREFIX = unique_prefix()
+    settings.SEARCH_EMBEDDED_PATH = tmp_path_factory.mktemp("search")
+    yield
+    reset_backends()
+
+
+@pytest.fixture
+def sync_search(db):
+    """Apply what the test queued for the search index (a test's transaction never
+    commits, so the after-commit drain does not run by itself); returns the backend."""
+    from indexing import services
+    from search.backends import get_backend
+
+    def sync():
+        backend = get_backend()
+        result = services.drain(backend=backend, include_waiting=True)
+        assert not result.error, result.error
+        backend.refresh()
+        return backend
+
+    return sync

@@ -1,6 +1,8 @@
 """Restricted content never leaks: crawl the whole demo site as outsiders and look for the
 distinctive words that only restricted items contain — in pages, listings, tag pages,
-search, feeds, the sitemap and every link reachable from the home page."""
+search (page, facets, snippets, "did you mean"), the search API and type-ahead, the
+forum's similar questions, feeds, the sitemap and every link reachable from the home
+page. The search index holds the whole demo, restricted items included."""
 
 import html
 import re
@@ -45,10 +47,23 @@ class RestrictedContentNeverLeaks(TestCase):
         cls.declarer.declared_role = resolve_segment("role:partner")
         cls.declarer.save()
 
+    def setUp(self):
+        from indexing.services import rebuild
+
+        # Every test has its own (empty) index: fill it with the whole demo.
+        self.assertGreater(rebuild().documents, 100)
+
     def crawl(self, client: Client) -> dict[str, str]:
         seen: dict[str, str] = {}
         queue = ["/", "/feeds/announcements/rss/", "/feeds/announcements/atom/", "/sitemap.xml"]
-        queue += [f"/search/?q={word}" for word in self.words.values()]
+        for word in self.words.values():
+            queue += [
+                f"/search/?q={word}",
+                f"/search/?q={word[:-1]}",  # one letter short: "did you mean" must not help
+                f"/api/v1/search?q={word}",
+                f"/api/v1/search/suggest?q={word[:4]}",
+                f"/community/similar/?q={word}",
+            ]
         while queue and len(seen) < 600:
             url = queue.pop(0)
             if url in seen:

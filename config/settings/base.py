@@ -181,6 +181,12 @@ SEARCH_MAX_RETRIES = int(os.environ.get("SEARCH_MAX_RETRIES", "2"))
 SEARCH_LANGUAGE = os.environ.get("SEARCH_LANGUAGE", "en")
 SEARCH_OPENSEARCH_SHARDS = int(os.environ.get("SEARCH_OPENSEARCH_SHARDS", "1"))
 SEARCH_OPENSEARCH_REPLICAS = int(os.environ.get("SEARCH_OPENSEARCH_REPLICAS", "0"))
+# Query side: how long editors' synonyms are cached per process (a save clears it at once
+# in the saving process), how many different people must have run a query before
+# type-ahead offers it, and how long the search log is kept.
+SEARCH_SYNONYMS_TTL = float(os.environ.get("SEARCH_SYNONYMS_TTL", "30"))
+SEARCH_POPULAR_MIN_PEOPLE = int(os.environ.get("SEARCH_POPULAR_MIN_PEOPLE", "3"))
+SEARCH_LOG_DAYS = int(os.environ.get("SEARCH_LOG_DAYS", "180"))
 
 # --- Search indexing (the queue that carries changes to the search backend) ------------
 INDEXING_BATCH_SIZE = int(os.environ.get("INDEXING_BATCH_SIZE", "200"))

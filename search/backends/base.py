@@ -13,6 +13,7 @@ threads of one process.
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -94,31 +95,20 @@ class SearchBackend(ABC):
 
     def count(self, query: SearchQuery | None = None) -> int:
         query = query or SearchQuery(access=None)
-        return self.search(
-            SearchQuery(
-                text=query.text,
-                access=query.access,
-                filters=query.filters,
-                fields=query.fields,
-                min_should_match=query.min_should_match,
-                limit=0,
-            )
-        ).total
+        return self.search(dataclasses.replace(query, offset=0, limit=0, facets=())).total
 
     def facets(self, query: SearchQuery, fields: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
         """Counts per value of ``fields`` over the documents ``query`` matches."""
         return self.search(
-            SearchQuery(
-                text=query.text,
-                access=query.access,
-                filters=query.filters,
-                fields=query.fields,
-                min_should_match=query.min_should_match,
-                limit=0,
-                facets=tuple(fields),
-                facet_size=query.facet_size,
-            )
+            dataclasses.replace(query, offset=0, limit=0, facets=tuple(fields))
         ).facets
+
+    @abstractmethod
+    def near_matches(
+        self, word: str, *, access: list[str] | None, limit: int = 20
+    ) -> list[SearchDocument]:
+        """Documents ``access`` allows with a title or body word within two edits of
+        ``word``: where "did you mean" finds its candidate spellings."""
 
     @abstractmethod
     def suggest_titles(

@@ -366,33 +366,75 @@ class EmbeddedBackend(SearchBackend):
 
     # --- Reads ---------------------------------------------------------------------------
 
-    def _terms(self, word: str) -> list[str]:
-        return self.analyzer.analyze(word)
+    def _terms(self, text: str) -> list[str]:
+        return self.analyzer.analyze(text)
+
+    def _match(self, text: str, weights: dict[str, float]) -> Query | None:
+        """``text`` in any of the weighted fields: one term, or a phrase of several."""
+        terms = self._terms(text)
+        if not terms:
+            return None
+        alternatives = []
+        for field, weight in weights.items():
+            if len(terms) == 1:
+                clause = Query.term_query(self.schema, field, terms[0])
+            else:
+                clause = Query.phrase_query(self.schema, field, terms)
+            alternatives.append(Query.boost_query(clause, weight))
+        return Query.disjunction_max_query(alternatives, tie_breaker=0.3)
+
+    def _group(self, alternatives: tuple[str, ...], weights) -> Query | None:
+        """A word and its synonyms: the best-matching alternative counts (synonyms a little
+        less than what was typed)."""
+        queries = []
+        for position, alternative in enumerate(alternatives):
+            match = self._match(alternative, weights)
+            if match is not None:
+                queries.append(match if position == 0 else Query.boost_query(match, 0.8))
+        if not queries:
+            return None
+        return queries[0] if len(queries) == 1 else Query.disjunction_max_query(queries)
 
     def _text_query(self, query: SearchQuery) -> Query | None:
-        words = query_words(query.text)
-        if not words:
+        """Scored part of the query; ``None`` when nothing in it can match a term."""
+        weights = query.weights
+        groups = []
+        for clause, boost in zip(query.clauses(), query.clause_weights(), strict=True):
+            group = self._group(clause, weights)
+            if group is not None:
+                groups.append(group if boost == 1.0 else Query.boost_query(group, boost))
+        phrases = [p for p in (self._match(p, weights) for p in query.phrases) if p is not None]
+        if len(phrases) < len(query.phrases):
+            return Query.empty_query()  # a required phrase with no searchable word
+        clauses: list[tuple[Occur, Query]] = [(Occur.Must, p) for p in phrases]
+        if groups:
+            clauses.append(
+                (
+                    Occur.Must,
+                    Query.boolean_query(
+                        [(Occur.Should, g) for g in groups],
+                        minimum_number_should_match=min(
+                            max(1, query.min_should_match), len(groups)
+                        ),
+                    ),
+                )
+            )
+        if not clauses:
             return None
-        per_word = []
-        for word in words:
-            terms = self._terms(word)
-            if not terms:
-                continue
-            alternatives = []
-            for field, weight in query.weights.items():
-                if len(terms) == 1:
-                    clause = Query.term_query(self.schema, field, terms[0])
-                else:
-                    clause = Query.phrase_query(self.schema, field, terms)
-                alternatives.append(Query.boost_query(clause, weight))
-            if alternatives:
-                per_word.append(Query.disjunction_max_query(alternatives, tie_breaker=0.3))
-        if not per_word:
-            return None
-        return Query.boolean_query(
-            [(Occur.Should, q) for q in per_word],
-            minimum_number_should_match=min(max(1, query.min_should_match), len(per_word)),
-        )
+        if query.phrase_boost > 0:
+            terms = self._terms(" ".join(query_words(query.text)))
+            if len(terms) > 1:
+                for field in ("title", "text"):
+                    weight = query.weights.get(field, 0.0) * query.phrase_boost
+                    if weight:
+                        phrase = Query.phrase_query(self.schema, field, terms, slop=1)
+                        clauses.append((Occur.Should, Query.boost_query(phrase, weight)))
+        return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+
+    def _excluded(self, query: SearchQuery) -> list[tuple[Occur, Query]]:
+        weights = dict.fromkeys(TEXT_FIELDS, 1.0)
+        found = (self._match(text, weights) for text in query.exclude)
+        return [(Occur.MustNot, q) for q in found if q is not None]
 
     def _filter_clauses(self, query: SearchQuery) -> list[tuple[Occur, Query]]:
         clauses = []
@@ -412,10 +454,11 @@ class EmbeddedBackend(SearchBackend):
 
     def _query(self, query: SearchQuery) -> Query:
         text = self._text_query(query)
-        if query.text.strip() and text is None:
+        if query.has_text and text is None:
             return Query.empty_query()
         clauses = [(Occur.Must, text if text is not None else Query.all_query())]
         clauses += self._filter_clauses(query)
+        clauses += self._excluded(query)
         return Query.boolean_query(clauses)
 
     def search(self, query: SearchQuery) -> SearchResults:
@@ -424,13 +467,18 @@ class EmbeddedBackend(SearchBackend):
             return SearchResults(total=0, hits=[])
         searcher = index.searcher()
         tq = self._query(query)
-        kwargs = {"count": True, "offset": query.offset}
+        # Every document has exactly one type: with type counts requested, the total is
+        # their sum, and the search itself need not count.
+        total_from_facets = "type" in query.facets
+        kwargs = {"count": not total_from_facets, "offset": query.offset}
         if query.sort == SORT_NEWEST:
             kwargs.update(order_by_field="updated", order=Order.Desc)
-        result = searcher.search(tq, max(1, query.limit), **kwargs)
         hits = []
-        if query.limit:
-            for score, address in result.hits:
+        total = 0
+        if query.limit or not total_from_facets:
+            result = searcher.search(tq, max(1, query.limit), **kwargs)
+            total = int(result.count or 0)
+            for score, address in result.hits if query.limit else ():
                 document = from_tantivy(searcher.doc(address))
                 hits.append(
                     SearchHit(
@@ -451,7 +499,9 @@ class EmbeddedBackend(SearchBackend):
             for name in query.facets:
                 buckets = aggregations.get(name, {}).get("buckets", [])
                 facets[name] = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
-        return SearchResults(total=int(result.count or 0), hits=hits, facets=facets)
+            if total_from_facets:
+                total = sum(count for _value, count in facets["type"])
+        return SearchResults(total=total, hits=hits, facets=facets)
 
     def suggest_titles(
         self, prefix: str, *, access: list[str] | None, limit: int = 8
@@ -481,6 +531,37 @@ class EmbeddedBackend(SearchBackend):
             )
         searcher = index.searcher()
         result = searcher.search(Query.boolean_query(clauses), limit)
+        return [from_tantivy(searcher.doc(address)) for _score, address in result.hits]
+
+    def near_matches(
+        self, word: str, *, access: list[str] | None, limit: int = 20
+    ) -> list[SearchDocument]:
+        terms = self._terms(word)
+        index = self._reader()
+        if len(terms) != 1 or index is None or limit <= 0:
+            return []
+        distance = 1 if len(terms[0]) <= 4 else 2
+        fuzzy = Query.boolean_query(
+            [
+                (
+                    Occur.Should,
+                    Query.fuzzy_term_query(self.schema, field, terms[0], distance=distance),
+                )
+                for field in ("title", "text")
+            ]
+        )
+        clauses = [(Occur.Must, fuzzy)]
+        if access is not None:
+            clauses.append(
+                (
+                    Occur.Must,
+                    Query.const_score_query(
+                        Query.term_set_query(self.schema, "access", list(access)), 0.0
+                    ),
+                )
+            )
+        searcher = index.searcher()
+        result = searcher.search(Query.boolean_query(clauses), limit, count=False)
         return [from_tantivy(searcher.doc(address)) for _score, address in result.hits]
 
     def get(self, ids: Iterable[str]) -> dict[str, SearchDocument]:

@@ -321,28 +321,73 @@ class OpenSearchBackend(SearchBackend):
 
     # --- Reads ---------------------------------------------------------------------------
 
-    def _text_query(self, query: SearchQuery) -> dict | None:
-        words = query_words(query.text)
-        if not words:
-            return None
-        per_word = [
-            {
-                "dis_max": {
-                    "tie_breaker": 0.3,
-                    "queries": [
-                        {"match": {field: {"query": word, "boost": weight}}}
-                        for field, weight in query.weights.items()
-                    ],
-                }
-            }
-            for word in words
-        ]
+    @staticmethod
+    def _match(text: str, weights: dict[str, float]) -> dict:
+        """``text`` in any of the weighted fields (several words: as a phrase)."""
+        kind = "match_phrase" if len(query_words(text)) > 1 else "match"
         return {
-            "bool": {
-                "should": per_word,
-                "minimum_should_match": min(max(1, query.min_should_match), len(per_word)),
+            "dis_max": {
+                "tie_breaker": 0.3,
+                "queries": [
+                    {kind: {field: {"query": text, "boost": weight}}}
+                    for field, weight in weights.items()
+                ],
             }
         }
+
+    def _group(self, alternatives: tuple[str, ...], weights) -> dict:
+        queries = []
+        for position, alternative in enumerate(alternatives):
+            match = self._match(alternative, weights)
+            if position:
+                match["dis_max"]["boost"] = 0.8
+            queries.append(match)
+        return queries[0] if len(queries) == 1 else {"dis_max": {"queries": queries}}
+
+    def _text_query(self, query: SearchQuery) -> dict | None:
+        weights = query.weights
+        groups = []
+        for clause, boost in zip(query.clauses(), query.clause_weights(), strict=True):
+            if query_words(" ".join(clause)):
+                group = self._group(clause, weights)
+                groups.append(
+                    group if boost == 1.0 else {"bool": {"should": [group], "boost": boost}}
+                )
+        phrases = [self._match(p, weights) for p in query.phrases if query_words(p)]
+        if len(phrases) < len(query.phrases):
+            return {"match_none": {}}
+        must = list(phrases)
+        if groups:
+            must.append(
+                {
+                    "bool": {
+                        "should": groups,
+                        "minimum_should_match": min(max(1, query.min_should_match), len(groups)),
+                    }
+                }
+            )
+        if not must:
+            return None
+        should = []
+        words = query_words(query.text)
+        if query.phrase_boost > 0 and len(words) > 1:
+            for field in ("title", "text"):
+                weight = weights.get(field, 0.0) * query.phrase_boost
+                if weight:
+                    should.append(
+                        {
+                            "match_phrase": {
+                                field: {"query": " ".join(words), "slop": 1, "boost": weight}
+                            }
+                        }
+                    )
+        if len(must) == 1 and not should:
+            return must[0]
+        return {"bool": {"must": must, "should": should}}
+
+    def _excluded(self, query: SearchQuery) -> list[dict]:
+        weights = dict.fromkeys(TEXT_FIELDS, 1.0)
+        return [self._match(text, weights) for text in query.exclude if query_words(text)]
 
     def _filters(self, query: SearchQuery) -> list[dict]:
         clauses = []
@@ -357,11 +402,15 @@ class OpenSearchBackend(SearchBackend):
 
     def _query(self, query: SearchQuery) -> dict:
         text = self._text_query(query)
-        if query.text.strip() and text is None:
-            must = {"match_none": {}}
-        else:
-            must = text or {"match_all": {}}
-        return {"bool": {"must": [must], "filter": self._filters(query)}}
+        nothing = query.has_text and text is None
+        must = {"match_none": {}} if nothing else text or {"match_all": {}}
+        return {
+            "bool": {
+                "must": [must],
+                "filter": self._filters(query),
+                "must_not": self._excluded(query),
+            }
+        }
 
     @_translate_errors
     def search(self, query: SearchQuery) -> SearchResults:
@@ -419,6 +468,34 @@ class OpenSearchBackend(SearchBackend):
                             }
                         }
                     ],
+                    "filter": filters,
+                }
+            },
+        }
+        try:
+            response = self.client.search(index=self.alias, body=body)
+        except os_exc.NotFoundError:
+            return []
+        return [SearchDocument.from_dict(hit["_source"]) for hit in response["hits"]["hits"]]
+
+    @_translate_errors
+    def near_matches(
+        self, word: str, *, access: list[str] | None, limit: int = 20
+    ) -> list[SearchDocument]:
+        words = query_words(word)
+        if len(words) != 1 or limit <= 0:
+            return []
+        distance = 1 if len(words[0]) <= 4 else 2
+        filters = [] if access is None else [{"terms": {"access": list(access)}}]
+        body = {
+            "size": limit,
+            "query": {
+                "bool": {
+                    "should": [
+                        {"fuzzy": {field: {"value": words[0], "fuzziness": distance}}}
+                        for field in ("title.exact", "text")
+                    ],
+                    "minimum_should_match": 1,
                     "filter": filters,
                 }
             },

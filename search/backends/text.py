@@ -7,7 +7,7 @@ MAX_QUERY_WORDS = 32
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def query_words(text: str | None) -> list[str]:
-    """Distinct lowercase words of ``text``, in order, at most ``MAX_QUERY_WORDS``."""
+def query_words(text: str | None, limit: int = MAX_QUERY_WORDS) -> list[str]:
+    """Distinct lowercase words of ``text``, in order, at most ``limit``."""
     words = dict.fromkeys(match.group(0).lower() for match in _WORD.finditer(text or ""))
-    return [w for w in words if len(w) <= 40][:MAX_QUERY_WORDS]
+    return [w for w in words if len(w) <= 40][:limit]

@@ -100,12 +100,13 @@ def test_view_counts_once_per_member_session(client, questions, other_member):
     assert question.view_count == 1
 
 
-def test_similar_endpoint_finds_questions_and_articles(client, questions, home):
+def test_similar_endpoint_finds_questions_and_articles(client, questions, home, sync_search):
     make_article(
         make_category(title="Webhooks"),
         title="Rotate your webhook signing secret",
         body="## Steps\n\nRotate it.",
     )
+    sync_search()
     data = client.get("/community/similar/", {"q": "webhook secret rotation"}).json()
     kinds = {item["kind"] for item in data["results"]}
     assert kinds == {"question", "article"}
@@ -114,11 +115,12 @@ def test_similar_endpoint_finds_questions_and_articles(client, questions, home):
     assert client.get("/community/similar/", {"q": "zz"}).json()["results"] == []
 
 
-def test_similar_content_ranks_by_matching_words(ask, member, products):
+def test_similar_content_ranks_by_matching_words(ask, member, products, sync_search):
     from forum.similar import similar_content
 
     ask(member, "Invoices missing after the CSV import")
     best = ask(member, "CSV import of invoices fails with unexpected separator")
+    sync_search()
     results = similar_content("CSV import fails: unexpected separator", member, limit=5)
     assert results[0].title == best.title
 

@@ -42,7 +42,7 @@ def reply(secret, answer, staff):
 
 
 def test_restricted_question_everywhere(
-    client, secret, reply, insider, outsider, staff, ask, products
+    client, secret, reply, insider, outsider, staff, ask, products, sync_search
 ):
     public = ask(
         outsider,
@@ -50,6 +50,7 @@ def test_restricted_question_everywhere(
         product=products["atlas"],
         tags="connectors",
     )
+    sync_search()
     pages = [
         "/community/",
         "/community/p/atlas/",

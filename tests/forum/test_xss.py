@@ -33,7 +33,9 @@ def assert_inert(html: str):
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_markdown_and_text_fields_render_inert(client, products, member, other_member, payload):
+def test_markdown_and_text_fields_render_inert(
+    client, products, member, other_member, payload, sync_search
+):
     question = services.ask_question(
         member,
         title=TITLE,
@@ -51,6 +53,7 @@ def test_markdown_and_text_fields_render_inert(client, products, member, other_m
     services.add_comment(
         member, question=question, answer=answer, body=f"Reply {payload}", enforce_limits=False
     )
+    sync_search()
     client.force_login(other_member)
     page = client.get(question.get_absolute_url())
     assert page.status_code == 200

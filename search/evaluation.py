@@ -1,0 +1,208 @@
+"""Measuring relevance on public benchmarks (``manage.py search_eval``).
+
+A benchmark corpus is loaded as forum questions — title, body, answers — through the real
+document builder (``indexing.documents.build_question``) into a throwaway index that is
+removed afterwards; nothing touches the site's database or index (the questions are
+never saved). Each benchmark query (title and body) goes through
+``SearchService.similar``, the function behind the forum's similar questions and the
+contact-support suggestions, and the rankings are scored the way
+``../shared/benchmarks/evaluate.py`` scores them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .schema import QUESTION
+
+METRICS = ("MAP", "MRR", "P@1", "P@5", "R@10")
+#: Benchmark documents get a fixed date, so no freshness or age factor depends on today.
+CORPUS_DATE = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+# --- Scoring (the definitions of evaluate.py) -------------------------------------------
+
+
+def score_query(ranking: Iterable, relevant: Iterable, candidates: Iterable | None) -> dict:
+    seen, ranked = set(), []
+    allowed = {str(c) for c in candidates} if candidates is not None else None
+    for doc in ranking:
+        doc = str(doc)
+        if doc in seen or (allowed is not None and doc not in allowed):
+            continue
+        seen.add(doc)
+        ranked.append(doc)
+    rel = {str(r) for r in relevant}
+    hits, precisions, first = 0, [], 0.0
+    for k, doc in enumerate(ranked, 1):
+        if doc in rel:
+            hits += 1
+            precisions.append(hits / k)
+            if not first:
+                first = 1.0 / k
+    return {
+        "MAP": sum(precisions) / len(rel),
+        "MRR": first,
+        "P@1": sum(d in rel for d in ranked[:1]) / 1.0,
+        "P@5": sum(d in rel for d in ranked[:5]) / 5.0,
+        "R@10": sum(d in rel for d in ranked[:10]) / len(rel),
+    }
+
+
+def evaluate(run: dict[str, list[str]], queries: list[dict]) -> dict:
+    """Mean of each metric over the queries with relevant documents, × 100."""
+    scores = []
+    for query in queries:
+        relevant = [str(d) for d in query.get("relevant") or []]
+        if not relevant:
+            continue
+        scores.append(
+            score_query(run.get(str(query["qid"]), []), relevant, query.get("candidates"))
+        )
+    count = len(scores)
+    summary = {m: 100.0 * sum(s[m] for s in scores) / count if count else 0.0 for m in METRICS}
+    summary["queries"] = count
+    return summary
+
+
+# --- Loading a corpus as forum questions -------------------------------------------------
+
+
+def corpus_question(row: dict, pk: int, product):
+    """An unsaved forum question (with unsaved answers) holding one corpus document."""
+    from forum.models import Answer, Question
+
+    question = Question(
+        pk=pk,
+        title=str(row.get("title") or "")[:150] or str(row.get("id")),
+        slug=f"q{pk}",
+        body=str(row.get("body") or ""),
+        product=product,
+        status=Question.Status.OPEN,
+        created_at=CORPUS_DATE,
+        last_activity_at=CORPUS_DATE,
+    )
+    answers = []
+    for number, text in enumerate(row.get("answers") or [], start=1):
+        answers.append(
+            Answer(pk=pk * 1000 + number, question=question, body=str(text), created_at=CORPUS_DATE)
+        )
+    question.answer_count = len(answers)
+    question.status = Question.Status.ANSWERED if answers else Question.Status.OPEN
+    question._prefetched_objects_cache = {"answers": answers, "segments": [], "tagged_items": []}
+    return question
+
+
+def corpus_documents(rows: list[dict]) -> Iterator[tuple[str, object]]:
+    """``(corpus id, SearchDocument)`` for every row, built by the forum's builder."""
+    from indexing.documents import build_question
+    from segments.models import Segment
+
+    product = Segment(pk=0, kind=Segment.Kind.PRODUCT, slug="benchmark", name="Benchmark")
+    for pk, row in enumerate(rows, start=1):
+        document = build_question(corpus_question(row, pk, product))
+        if document is not None:
+            yield str(row["id"]), document
+
+
+@dataclass
+class EvalResult:
+    summary: dict
+    run: dict[str, list[str]]
+    documents: int
+    index_seconds: float
+    query_seconds: float
+
+
+def run_benchmark(
+    corpus: list[dict],
+    queries: list[dict],
+    *,
+    backend_name: str = "embedded",
+    url: str = "",
+    depth: int = 100,
+    progress: Callable[[int], None] | None = None,
+) -> EvalResult:
+    """Index ``corpus`` into a throwaway index, rank every query, score the rankings."""
+    import os
+    import time
+    import uuid
+
+    from .backends import build_backend
+    from .ranking import Person
+    from .service import SearchService
+
+    folder = tempfile.mkdtemp(prefix="portico-eval-")
+    prefix = f"eval-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    options = {"path": folder} if backend_name == "embedded" else {"url": url}
+    backend = build_backend(backend_name, prefix=prefix, **options)
+    try:
+        started = time.perf_counter()
+        backend.ensure_index()
+        ids: dict[str, str] = {}
+        documents = []
+        for corpus_id, document in corpus_documents(corpus):
+            ids[document.id] = corpus_id
+            documents.append(document)
+        by_corpus_id = {v: k for k, v in ids.items()}
+        for start in range(0, len(documents), 500):
+            backend.upsert(documents[start : start + 500])
+        backend.refresh()
+        index_seconds = time.perf_counter() - started
+
+        service = SearchService(backend, verify=False)
+        person = Person(access=["public"])
+        run: dict[str, list[str]] = {}
+        started = time.perf_counter()
+        for query in queries:
+            candidates = query.get("candidates")
+            within = None
+            limit = depth
+            if candidates is not None:
+                within = [by_corpus_id[c] for c in candidates if c in by_corpus_id]
+                limit = len(within)
+            results = service.similar(
+                query.get("body") or "",
+                None,
+                title=query.get("title") or "",
+                person=person,
+                types=(QUESTION,),
+                within=within,
+                limit=limit,
+                window=max(limit, depth),
+            )
+            ranking = [ids[r.id] for r in results]
+            if candidates is not None:
+                # Rank every candidate: those the engine did not match go last, in order.
+                ranking += [c for c in candidates if c not in set(ranking)]
+            run[str(query["qid"])] = ranking
+            if progress:
+                progress(1)
+        query_seconds = time.perf_counter() - started
+        return EvalResult(
+            summary=evaluate(run, queries),
+            run=run,
+            documents=len(documents),
+            index_seconds=index_seconds,
+            query_seconds=query_seconds,
+        )
+    finally:
+        try:
+            backend.drop_all()
+        finally:
+            backend.close()
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,83 @@
+"""Relevance benchmark: MAP, MRR, P@1, P@5 and R@10 of the similar-questions ranking."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from search.backends import SearchBackendError
+from search.evaluation import METRICS, read_jsonl, run_benchmark
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a benchmark corpus as forum questions into a throwaway index (never the "
+        "site's), rank every query through the similar-questions function and print MAP, "
+        "MRR, P@1, P@5 and R@10 (x100), as ../shared/benchmarks/evaluate.py computes them."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--corpus", required=True, help="corpus.jsonl or corpus.jsonl.gz")
+        parser.add_argument("--queries", required=True, help="dev.jsonl (a split)")
+        parser.add_argument("--backend", choices=["embedded", "opensearch"], default="embedded")
+        parser.add_argument(
+            "--opensearch-url",
+            default="",
+            help="default: OPENSEARCH_URL (for --backend opensearch)",
+        )
+        parser.add_argument("--run-out", help="write the run (one ranking per query) here")
+        parser.add_argument(
+            "--depth", type=int, default=100, help="results per query (full corpus)"
+        )
+        parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **options):
+        for name in ("corpus", "queries"):
+            if not Path(options[name]).is_file():
+                raise CommandError(f"No such file: {options[name]}")
+        try:
+            corpus = read_jsonl(options["corpus"])
+            queries = read_jsonl(options["queries"])
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"Cannot read the benchmark: {exc}") from exc
+        url = options["opensearch_url"] or settings.OPENSEARCH_URL
+        if options["backend"] == "opensearch" and not url:
+            raise CommandError("--backend opensearch needs --opensearch-url or OPENSEARCH_URL.")
+        bar = tqdm(
+            total=len(queries),
+            desc="Ranking queries",
+            unit="query",
+            disable=options["no_progress"] or options["verbosity"] == 0,
+            file=self.stderr._out,
+        )
+        try:
+            result = run_benchmark(
+                corpus,
+                queries,
+                backend_name=options["backend"],
+                url=url,
+                depth=options["depth"],
+                progress=bar.update,
+            )
+        except SearchBackendError as exc:
+            raise CommandError(f"The search backend failed: {exc}") from exc
+        finally:
+            bar.close()
+        if options["run_out"]:
+            with open(options["run_out"], "w", encoding="utf-8") as handle:
+                for qid, ranking in result.run.items():
+                    handle.write(json.dumps({"qid": qid, "ranking": ranking}) + "\n")
+        summary = result.summary
+        if options["json"]:
+            self.stdout.write(json.dumps({**summary, "backend": options["backend"]}))
+            return
+        each = 1000 * result.query_seconds / max(1, len(queries))
+        self.stdout.write(
+            f"{options['backend']}: {result.documents} documents indexed in "
+            f"{result.index_seconds:.1f} s; {summary['queries']} queries in "
+            f"{result.query_seconds:.1f} s ({each:.1f} ms each)"
+        )
+        self.stdout.write("  ".join(f"{m} {summary[m]:.1f}" for m in METRICS))

@@ -1,0 +1,232 @@
+"""Ranking: text relevance from the engine, then quality signals and the person's segments.
+
+The engine returns the best candidates by BM25 over boosted fields (title, tags, summary,
+accepted answer, body). ``rank`` re-scores them:
+
+1. **Balance types.** Long articles and short forum questions reach different BM25
+   ranges, so each type's scores are divided by that type's best score, then scaled by how
+   good that best score is overall (dampened by ``balance``): the best article and the
+   best question both stay near the top, and a type with only weak matches stays weak.
+2. **Quality.** Solved questions and accepted answers up, unanswered questions down (old
+   unanswered ones further), helpful votes and question votes up (logarithmic, capped),
+   fresh announcements up (decaying with age), featured/pinned items slightly up.
+3. **The person.** Items for their products first (declared or granted), then their role
+   and their customer stage.
+4. **Exact title.** A title equal to the query, or containing all its words.
+
+Every factor is recorded, so staff can see why a result ranked where it did
+(``?debug=1`` on the search page). Factors multiply; 1.0 means "no effect".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .schema import ANNOUNCEMENT, ARTICLE, DOCUMENT, QUESTION, SearchHit
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Weights of one use of ranking (the search page, similar questions)."""
+
+    name: str
+    #: Text field weights for the engine's BM25.
+    fields: dict[str, float]
+    phrase_boost: float = 1.0
+    #: Similar content: how much a word of the question's title weighs against its body.
+    title_words: float = 1.0
+    balance: float = 0.5
+    solved: float = 1.25
+    unanswered: float = 0.8
+    old_days: int = 365
+    old_unanswered: float = 0.65
+    votes: float = 0.06
+    votes_cap: float = 1.3
+    fresh_days: float = 90.0
+    fresh_floor: float = 0.6
+    promoted: float = 1.1
+    own_product: float = 1.35
+    other_product: float = 0.95
+    own_role: float = 1.1
+    own_stage: float = 1.05
+    exact_title: float = 1.3
+    all_words_in_title: float = 1.1
+    type_weights: dict[str, float] = field(default_factory=dict)
+
+
+SEARCH = Profile(
+    name="search",
+    fields={
+        "title": 4.0,
+        "tag_names": 2.5,
+        "summary": 2.0,
+        "accepted_answer": 1.5,
+        "text": 1.0,
+        "parent_title": 0.5,
+    },
+    type_weights={DOCUMENT: 0.85},
+)
+
+#: Similar questions and contact-support suggestions: a whole question (title and body)
+#: is the query, so the title of a candidate matters more and the body less; tuned on the
+#: dev splits of ../shared/benchmarks (see README, "Benchmarks").
+SIMILAR = Profile(
+    name="similar",
+    fields={
+        "title": 3.0,
+        "tag_names": 1.5,
+        "summary": 1.5,
+        "accepted_answer": 1.2,
+        "text": 1.0,
+    },
+    phrase_boost=0.0,
+    balance=0.5,
+    exact_title=1.0,
+    all_words_in_title=1.0,
+    type_weights={DOCUMENT: 0.8, ANNOUNCEMENT: 0.7},
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who is searching, as ranking and access need it."""
+
+    access: list[str] | None = field(default_factory=lambda: ["public"])
+    products: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+    stages: frozenset[str] = frozenset()
+    label: str = "anonymous"
+
+
+@dataclass
+class Ranked:
+    hit: SearchHit
+    score: float
+    relevance: float
+    factors: list[tuple[str, float]]
+
+    @property
+    def document(self):
+        return self.hit.document
+
+    def explain(self) -> list[tuple[str, str]]:
+        lines = [
+            (str(_("engine score (BM25)")), f"{self.hit.score:.3f}"),
+            (str(_("relevance after type balance")), f"{self.relevance:.3f}"),
+        ]
+        lines += [(str(label), f"× {value:.2f}") for label, value in self.factors]
+        lines.append((str(_("final score")), f"{self.score:.3f}"))
+        return lines
+
+
+def _words(text: str) -> list[str]:
+    from .backends.text import query_words
+
+    return query_words(text)
+
+
+def _age_days(moment: datetime | None, now: datetime) -> float | None:
+    if moment is None:
+        return None
+    return max(0.0, (now - moment).total_seconds() / 86400)
+
+
+def factors_for(
+    hit: SearchHit,
+    profile: Profile,
+    person: Person,
+    *,
+    now: datetime,
+    query_words: list[str],
+    typed_words: list[str],
+) -> list[tuple[str, float]]:
+    doc = hit.document
+    found: list[tuple[str, float]] = []
+    type_weight = profile.type_weights.get(doc.type, 1.0)
+    if type_weight != 1.0:
+        found.append((_("type weight"), type_weight))
+    if doc.type == QUESTION:
+        age = _age_days(doc.created, now)
+        if doc.solved:
+            found.append((_("solved"), profile.solved))
+        elif doc.answer_count == 0:
+            old = age is not None and age > profile.old_days
+            found.append(
+                (_("old and unanswered"), profile.old_unanswered)
+                if old
+                else (_("unanswered"), profile.unanswered)
+            )
+    if doc.type in (ARTICLE, QUESTION) and doc.helpful_votes > 0:
+        boost = min(profile.votes_cap, 1 + profile.votes * math.log1p(doc.helpful_votes))
+        found.append((_("votes"), boost))
+    elif doc.type == QUESTION and doc.helpful_votes < 0:
+        found.append((_("votes"), max(0.7, 1 - profile.votes * math.log1p(-doc.helpful_votes))))
+    if doc.type == ANNOUNCEMENT:
+        age = _age_days(doc.published or doc.updated, now)
+        if age is not None:
+            fresh = profile.fresh_floor + (1 - profile.fresh_floor) * math.exp(
+                -age / profile.fresh_days
+            )
+            found.append((_("freshness"), fresh))
+    if doc.promoted and profile.promoted != 1.0:
+        found.append((_("featured or pinned"), profile.promoted))
+    if person.products and doc.products:
+        if person.products & set(doc.products):
+            found.append((_("your product"), profile.own_product))
+        else:
+            found.append((_("another product"), profile.other_product))
+    if person.roles and doc.roles and person.roles & set(doc.roles):
+        found.append((_("your role"), profile.own_role))
+    if person.stages and doc.stages and person.stages & set(doc.stages):
+        found.append((_("your stage"), profile.own_stage))
+    if query_words and (profile.exact_title != 1.0 or profile.all_words_in_title != 1.0):
+        title_words = _words(doc.title)
+        if title_words == typed_words:
+            found.append((_("exact title"), profile.exact_title))
+        elif set(query_words) <= set(title_words):
+            found.append((_("all words in the title"), profile.all_words_in_title))
+    return [(label, value) for label, value in found if value != 1.0]
+
+
+def rank(
+    hits: Iterable[SearchHit],
+    profile: Profile,
+    person: Person,
+    *,
+    query_words: list[str] = (),
+    query_text: str = "",
+    now: datetime | None = None,
+) -> list[Ranked]:
+    hits = list(hits)
+    if not hits:
+        return []
+    now = now or timezone.now()
+    best_by_type: dict[str, float] = {}
+    for hit in hits:
+        best_by_type[hit.document.type] = max(best_by_type.get(hit.document.type, 0.0), hit.score)
+    best = max(best_by_type.values()) or 1.0
+    typed_words = _words(query_text)
+    ranked = []
+    for hit in hits:
+        type_best = best_by_type[hit.document.type] or 1.0
+        relevance = (hit.score / type_best) * (type_best / best) ** profile.balance
+        factors = factors_for(
+            hit,
+            profile,
+            person,
+            now=now,
+            query_words=list(query_words),
+            typed_words=typed_words,
+        )
+        score = relevance
+        for _label, value in factors:
+            score *= value
+        ranked.append(Ranked(hit=hit, score=score, relevance=relevance, factors=factors))
+    ranked.sort(key=lambda r: (-r.score, -r.hit.score, r.hit.id))
+    return ranked
