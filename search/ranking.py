@@ -58,6 +58,10 @@ class Profile:
     exact_title: float = 1.3
     all_words_in_title: float = 1.1
     type_weights: dict[str, float] = field(default_factory=dict)
+    #: Diversity: types with a match scoring at least ``diverse_floor`` of the best get a
+    #: place in the first ``diverse_top`` results (0: off).
+    diverse_top: int = 5
+    diverse_floor: float = 0.3
 
 
 SEARCH = Profile(
@@ -87,6 +91,7 @@ SIMILAR = Profile(
     },
     phrase_boost=0.0,
     balance=0.5,
+    diverse_top=3,
     exact_title=1.0,
     all_words_in_title=1.0,
     type_weights={DOCUMENT: 0.8, ANNOUNCEMENT: 0.7},
@@ -229,4 +234,29 @@ def rank(
             score *= value
         ranked.append(Ranked(hit=hit, score=score, relevance=relevance, factors=factors))
     ranked.sort(key=lambda r: (-r.score, -r.hit.score, r.hit.id))
-    return ranked
+    return diversify(ranked, profile)
+
+
+def diversify(ranked: list[Ranked], profile: Profile) -> list[Ranked]:
+    """Give every type with a good match a place among the first ``profile.diverse_top``:
+    the best item of a type missing there moves up to the last of those places when it
+    scores at least ``profile.diverse_floor`` of the best score."""
+    top = profile.diverse_top
+    if len(ranked) <= top or top < 2:
+        return ranked
+    best = ranked[0].score or 1.0
+    shown = {r.document.type for r in ranked[:top]}
+    promoted = []
+    for r in ranked[top:]:
+        kind = r.document.type
+        if kind not in shown and r.score >= profile.diverse_floor * best:
+            shown.add(kind)
+            promoted.append(r)
+    if not promoted:
+        return ranked
+    promoted = promoted[: top - 1]
+    rest = [r for r in ranked if r not in promoted]
+    cut = top - len(promoted)
+    for r in promoted:
+        r.factors.append((_("a place for this type"), 1.0))
+    return rest[:cut] + promoted + rest[cut:]

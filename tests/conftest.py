@@ -45,14 +45,21 @@ def staff(db):
 
 @pytest.fixture(autouse=True)
 def isolated_search(request, settings, tmp_path_factory):
-    """Every test gets its own empty search index, so no test sees another's documents."""
+    """Every test gets its own empty search index, so no test sees another's documents
+    (and no cached synonyms or product names of another test's database)."""
+    from search import service, synonyms
     from search.backends import reset_backends
     from tests.search.support import unique_prefix
+
+    synonyms.clear()
+    service.forget_product_names()
 
     settings.SEARCH_INDEX_PREFIX = unique_prefix()
     settings.SEARCH_EMBEDDED_PATH = tmp_path_factory.mktemp("search")
     yield
     reset_backends()
+    synonyms.clear()
+    service.forget_product_names()
 
 
 @pytest.fixture

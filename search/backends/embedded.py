@@ -512,13 +512,20 @@ class EmbeddedBackend(SearchBackend):
         index = self._reader()
         if index is None:
             return []
+        # Every word typed so far in the title (any order), the last one as a prefix.
         head = [t for word in words[:-1] for t in self._terms(word)]
         last = words[-1]
         options = {last, *self._terms(last)}
-        alternatives = [
-            Query.phrase_prefix_query(self.schema, "title", [*head, option]) for option in options
-        ]
-        title = Query.boolean_query([(Occur.Should, q) for q in alternatives])
+        prefix = Query.boolean_query(
+            [
+                (Occur.Should, Query.phrase_prefix_query(self.schema, "title", [option]))
+                for option in options
+            ]
+        )
+        title = Query.boolean_query(
+            [(Occur.Must, Query.term_query(self.schema, "title", t)) for t in head]
+            + [(Occur.Must, prefix)]
+        )
         clauses = [(Occur.Must, title)]
         if access is not None:
             clauses.append(
