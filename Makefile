@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make demo: install, migrate, load the demo, build static files, serve on http://127.0.0.1:8000
+## make demo: install, migrate, load the demo, build the search index and static files, serve
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py search_reindex
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/). Ctrl-C stops."
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

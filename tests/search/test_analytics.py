@@ -95,3 +95,19 @@ def test_editors_manage_synonyms_in_the_admin(client, home, editor, sync_search)
     assert "Sign in with SSO" in re.sub(r"</?mark>", "", html)
     response = client.post(reverse("search_synonym:add"), {"terms": "lonely", "enabled": "on"})
     assert response.status_code == 200 and "at least two terms" in response.content.decode()
+
+
+def test_old_searches_are_pruned_daily(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from search.tasks import prune_log
+
+    assert settings.CELERY_BEAT_SCHEDULE["prune-search-log"]["task"] == prune_log.name
+    settings.SEARCH_LOG_DAYS = 30
+    old = SearchLog.objects.create(source="page", query="old", normalized="old")
+    SearchLog.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    SearchLog.objects.create(source="page", query="new", normalized="new")
+    prune_log.apply()
+    assert list(SearchLog.objects.values_list("query", flat=True)) == ["new"]
