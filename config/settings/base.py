@@ -270,6 +270,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # One line per request at INFO: only problems are worth a line.
+        "opensearch": {"level": "WARNING"},
     },
 }
 
@@ -310,4 +312,5 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indexing.drain_queue",
         "schedule": INDEXING_SYNC_INTERVAL,
     },
+    "prune-search-log": {"task": "search.prune_log", "schedule": 24 * 3600.0},
 }
