@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kb",
     "announcements",
     "forum",
+    "tickets",
     "search",
     "indexing",
     # Wagtail
@@ -305,6 +306,41 @@ FORUM_REPUTATION = {
     "accepted_answer": 15,
 }
 
+# --- Support tickets ("contact support": answers first, ticket last) ---------------------
+# Attachments: largest file, most files per message, allowed extensions (each one is also
+# checked against the file's content), and where they are stored (never under MEDIA_ROOT:
+# they are served only through an access-checked view).
+TICKETS_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKETS_ATTACHMENT_MAX_BYTES", "10485760"))
+TICKETS_ATTACHMENT_MAX_FILES = int(os.environ.get("TICKETS_ATTACHMENT_MAX_FILES", "5"))
+TICKETS_ATTACHMENT_EXTENSIONS = env_list(
+    "TICKETS_ATTACHMENT_EXTENSIONS", "png,jpg,jpeg,gif,webp,pdf,txt,log,csv,json,har"
+)
+TICKETS_ATTACHMENT_ROOT = Path(
+    os.environ.get("TICKETS_ATTACHMENT_ROOT", VAR_DIR / "ticket-attachments")
+)
+# Suggested answers shown while a customer describes a problem.
+TICKETS_SUGGESTIONS_LIMIT = 5
+# A support flow untouched for this long is abandoned; the next visit starts a new one.
+TICKETS_FLOW_IDLE_HOURS = 24
+# Tickets a customer may file per hour (anti-abuse); staff are not limited.
+TICKETS_PER_HOUR = 10
+TICKETS_PER_PAGE = 20
+# The first ticket number; later ones count up from it.
+TICKETS_FIRST_NUMBER = 1001
+# Forum questions without an answer for this long are offered to agents for a ticket.
+TICKETS_UNANSWERED_AFTER_HOURS = 48
+# Solved tickets without a reply for this many days are closed (Celery beat, hourly; 0: never).
+TICKETS_AUTO_CLOSE_DAYS = 7
+# Categories a customer may pick (stored as ticket tags; agents may add any other tag).
+TICKETS_CATEGORIES = [
+    ("billing", _("Billing and invoices")),
+    ("account-access", _("Sign-in and account access")),
+    ("integration", _("API and integrations")),
+    ("data", _("Data, imports and exports")),
+    ("bug", _("Something is broken")),
+    ("how-to", _("How do I…?")),
+]
+
 # Periodic tasks for `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {"task": "core.publish_scheduled", "schedule": 60.0},
@@ -313,4 +349,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": INDEXING_SYNC_INTERVAL,
     },
     "prune-search-log": {"task": "search.prune_log", "schedule": 24 * 3600.0},
+    "close-solved-tickets": {"task": "tickets.close_solved", "schedule": 3600.0},
 }

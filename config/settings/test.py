@@ -26,3 +26,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Search: one set of indexes per test worker, away from the site's own.
 SEARCH_INDEX_PREFIX = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 SEARCH_EMBEDDED_PATH = VAR_DIR / "test-search"
+TICKETS_ATTACHMENT_ROOT = (
+    VAR_DIR / "test-ticket-attachments" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+)

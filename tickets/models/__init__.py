@@ -1,0 +1,29 @@
+"""Support data: tickets with their conversation, and the support flow that came before.
+
+Plain Django models, written only through ``tickets.services``.
+"""
+
+from .flow import FlowQuery, FlowSuggestion, FunnelEvent, SupportFlow
+from .ticket import (
+    OPEN_STATUSES,
+    TaggedTicket,
+    Ticket,
+    TicketAttachment,
+    TicketChange,
+    TicketMessage,
+    TicketTag,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "FlowQuery",
+    "FlowSuggestion",
+    "FunnelEvent",
+    "SupportFlow",
+    "TaggedTicket",
+    "Ticket",
+    "TicketAttachment",
+    "TicketChange",
+    "TicketMessage",
+    "TicketTag",
+]

@@ -1,0 +1,42 @@
+"""Background work for support (Celery; in-process when no broker is configured).
+
+Queued by ``tickets.services`` with ``transaction.on_commit``. The tasks re-read everything
+from the database and send nothing for an internal note, so no queued id can ever turn a
+note into an email.
+"""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from . import notifications, services
+
+RETRY = {
+    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+}
+
+
+@shared_task(**RETRY)
+def notify_customer(message_id: int) -> int:
+    return notifications.send_customer_reply(message_id)
+
+
+@shared_task(**RETRY)
+def notify_assignee(message_id: int) -> int:
+    return notifications.send_assignee_notice(message_id)
+
+
+@shared_task(**RETRY)
+def confirm_ticket(ticket_id: int) -> int:
+    return notifications.send_confirmation(ticket_id)
+
+
+@shared_task(name="tickets.close_solved", acks_late=True)
+def close_solved() -> int:
+    """Close tickets solved ``TICKETS_AUTO_CLOSE_DAYS`` ago (Celery beat, hourly)."""
+    return services.close_solved_tickets()
