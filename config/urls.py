@@ -16,6 +16,7 @@ urlpatterns = [
     path("feedback/", include("kb.urls")),
     path("feeds/", include("announcements.urls")),
     path("community/", include("forum.urls")),
+    path("support/", include("tickets.urls")),
     path("", include("search.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),

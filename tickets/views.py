@@ -1,0 +1,420 @@
+"""The support pages under ``/support/``: "Contact support" (answers first, ticket last) and
+the customer's own tickets.
+
+Suggestions come only from ``tickets.deflection.suggest_answers``; every write goes through
+``tickets.services``. Customers reach only their own tickets (404 for anyone else's), and
+nothing here ever reads an internal note for a customer.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from segments.models import Segment
+
+from . import conf, services
+from . import flow as flows
+from .deflection import suggest_answers
+from .errors import NotAllowed, RateLimited, TicketError
+from .forms import DescribeForm, ReplyForm, TicketForm
+from .models import OPEN_STATUSES, Ticket, TicketAttachment, TicketMessage
+from .permissions import can_view_tickets
+
+DONE_KEY = "support_solved_with"
+FILED_KEY = "support_just_filed"
+
+
+def _product(slug: str) -> Segment | None:
+    if not slug:
+        return None
+    return Segment.objects.filter(kind=Segment.Kind.PRODUCT, slug=slug).first()
+
+
+def _suggestions_for(request, flow, text: str, product_slug: str = "") -> list:
+    """Suggestions for ``text``, recorded in ``flow`` (what was typed, what was shown)."""
+    limit = conf.get("TICKETS_SUGGESTIONS_LIMIT")
+    suggestions = suggest_answers(text, request.user, product=product_slug or None, limit=limit)
+    services.record_suggestions(flow, text, suggestions)
+    return suggestions
+
+
+def _draft_text(draft: dict) -> str:
+    return f"{draft['subject']} {draft['description']}".strip()
+
+
+def _status_message(count: int) -> str:
+    if not count:
+        return _("No suggested answers for this description yet.")
+    return ngettext(
+        "%(count)s suggested answer below.", "%(count)s suggested answers below.", count
+    ) % {"count": count}
+
+
+# --- Step 1: describe the problem, see answers ----------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def new(request):
+    draft = flows.load_draft(request)
+    suggestions: list = []
+    searched = False
+    if request.method == "POST":
+        action = request.POST.get("action")
+        data = {key: request.POST.get(key, "") for key in ("product", "subject", "description")}
+        flows.save_draft(request, **data)
+        if action == "continue":
+            form = DescribeForm(request.POST)
+            if form.is_valid():
+                flow = flows.flow_for(request, product=form.cleaned_data["product"])
+                services.touch_flow(
+                    flow,
+                    product=form.cleaned_data["product"],
+                    subject=form.cleaned_data["subject"],
+                )
+                return redirect("support:details")
+        else:
+            # Looking for answers needs nothing filled in: show what was typed, no errors.
+            form = DescribeForm(initial=data)
+        text = f"{data['subject']} {data['description']}".strip()
+        if len(text) >= 3:
+            flow = flows.flow_for(request, product=_product(data["product"]))
+            services.touch_flow(flow, product=_product(data["product"]), subject=data["subject"])
+            suggestions = _suggestions_for(request, flow, text, data["product"])
+            searched = True
+        status = 400 if action == "continue" else 200
+    else:
+        query = " ".join((request.GET.get("q") or "").split())[:200]
+        if query:
+            flows.remember_search(request, query)
+            if not draft["subject"]:
+                draft["subject"] = query
+        form = DescribeForm(initial=draft)
+        status = 200
+        text = _draft_text(draft)
+        if len(text) >= 3 and flows.has_draft(request):
+            flow = flows.flow_for(request, product=_product(draft["product"]))
+            suggestions = _suggestions_for(request, flow, text, draft["product"])
+            searched = True
+    return render(
+        request,
+        "tickets/new.html",
+        {
+            "form": form,
+            "suggestions": suggestions,
+            "searched": searched,
+            "status_message": _status_message(len(suggestions)) if searched else "",
+        },
+        status=status,
+    )
+
+
+@require_POST
+def suggest(request):
+    """JSON for the step-1 script: saves the draft, returns (and records) suggestions."""
+    fields = ("product", "subject", "description")
+    data = {key: request.POST.get(key, "")[:20_000] for key in fields}
+    flows.save_draft(request, **data)
+    text = f"{data['subject']} {data['description']}".strip()
+    results = []
+    if len(text) >= 3:
+        product = _product(data["product"])
+        flow = flows.flow_for(request, product=product)
+        services.touch_flow(flow, product=product, subject=data["subject"])
+        results = _suggestions_for(request, flow, text, data["product"])
+    response = JsonResponse(
+        {
+            "results": [
+                {
+                    "key": item.key,
+                    "kind": item.kind,
+                    "title": item.title,
+                    "passage": item.passage,
+                    "solved": item.solved,
+                    "url": reverse("support:open", kwargs={"key": item.key}),
+                }
+                for item in results
+            ],
+            "message": _status_message(len(results)) if len(text) >= 3 else "",
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def open_suggestion(request, key: str):
+    """A suggestion's link: records "opened", then goes to the article or question."""
+    flow = flows.current_flow(request)
+    suggestion = services.record_opened(flow, key) if flow else None
+    if suggestion is None or not url_has_allowed_host_and_scheme(
+        suggestion.url, allowed_hosts={request.get_host()}
+    ):
+        return redirect("support:new")
+    return redirect(suggestion.url)
+
+
+@require_POST
+def solved(request):
+    """ "This solved my problem": the flow ends here, and we say thank you."""
+    flow = flows.current_flow(request)
+    key = request.POST.get("key", "")
+    if flow is None:
+        messages.info(request, _("That request was already finished. Thank you!"))
+        return redirect("support:new")
+    try:
+        suggestion = services.record_solved(flow, key)
+    except TicketError as error:
+        messages.error(request, error.message)
+        return redirect("support:new")
+    flows.end_flow(request)
+    request.session[DONE_KEY] = {"title": suggestion.title, "url": suggestion.url}
+    return redirect("support:done")
+
+
+@require_GET
+def done(request):
+    solved_with = request.session.pop(DONE_KEY, None)
+    if not solved_with:
+        return redirect("support:new")
+    return render(request, "tickets/done.html", {"solved_with": solved_with})
+
+
+@require_POST
+def restart(request):
+    flows.end_flow(request)
+    messages.info(request, _("Your description is cleared. Start again whenever you like."))
+    return redirect("support:new")
+
+
+# --- Step 2: the request itself ---------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def details(request):
+    if not flows.has_draft(request):
+        messages.info(
+            request,
+            _("Tell us what you need help with first: we look for answers while you type."),
+        )
+        return redirect("support:new")
+    draft = flows.load_draft(request)
+    if not request.user.is_authenticated:
+        return render(request, "tickets/sign_in.html", {"draft": draft, "next": request.path})
+    flow = flows.flow_for(request, product=_product(draft["product"]))
+    status = 200
+    if request.method == "POST":
+        form = TicketForm(request.POST, request.FILES)
+        flows.save_draft(
+            request,
+            product=request.POST.get("product", ""),
+            subject=request.POST.get("subject", ""),
+            description=request.POST.get("description", ""),
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.file_ticket(
+                    request.user,
+                    product=data["product"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    priority=data["priority"],
+                    categories=data.get("categories") or (),
+                    files=data["attachments"],
+                    flow=flow,
+                )
+            except TicketError as error:
+                form.add_error(None, error.message)
+                status = 429 if isinstance(error, RateLimited) else 400
+            else:
+                flows.end_flow(request)
+                request.session[FILED_KEY] = ticket.number
+                messages.success(
+                    request,
+                    _(
+                        "Your request %(ref)s is sent. We emailed you a copy and will answer "
+                        "here and by email."
+                    )
+                    % {"ref": ticket.reference},
+                )
+                return redirect(ticket.get_absolute_url())
+        else:
+            status = 400
+    else:
+        form = TicketForm(initial={**draft, "priority": Ticket.Priority.NORMAL})
+    suggestions = _suggestions_for(request, flow, _draft_text(draft), draft["product"])
+    return render(
+        request,
+        "tickets/details.html",
+        {"form": form, "suggestions": suggestions, "draft": draft},
+        status=status,
+    )
+
+
+# --- My tickets -------------------------------------------------------------------------
+
+
+def _my_ticket(request, number: int) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.of(request.user).select_related("product", "assignee", "question"),
+        number=number,
+    )
+
+
+@login_required
+@require_GET
+def ticket_list(request):
+    tickets = (
+        Ticket.objects.of(request.user)
+        .select_related("product")
+        .order_by("-last_activity_at", "-pk")
+    )
+    show = request.GET.get("show")
+    if show == "open":
+        tickets = tickets.unresolved()
+    elif show == "closed":
+        tickets = tickets.exclude(status__in=OPEN_STATUSES)
+    else:
+        show = None
+    page_obj = Paginator(tickets, conf.get("TICKETS_PER_PAGE")).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tickets/ticket_list.html",
+        {
+            "page_obj": page_obj,
+            "tickets": page_obj.object_list,
+            "show": show,
+            "filters": [(None, _("All")), ("open", _("Open")), ("closed", _("Solved and closed"))],
+        },
+    )
+
+
+def _conversation(ticket: Ticket):
+    """Public messages only, with their files: what the customer may read."""
+    public_files = TicketAttachment.objects.order_by("created_at", "pk")
+    return list(
+        TicketMessage.objects.filter(ticket=ticket, is_internal=False)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=public_files))
+        .order_by("created_at", "pk")
+    )
+
+
+def _render_ticket(request, ticket: Ticket, *, form=None, status=200):
+    from forum.visibility import can_view_question
+
+    question = ticket.question
+    if question is not None and not can_view_question(question, request.user):
+        question = None
+    categories = dict(conf.categories())
+    return render(
+        request,
+        "tickets/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "conversation": _conversation(ticket),
+            "files": list(ticket.attachments.filter(message=None).order_by("created_at", "pk")),
+            "categories": [
+                categories[tag.name] for tag in ticket.tags.all() if tag.name in categories
+            ],
+            "question": question,
+            "form": form or ReplyForm(),
+            "just_filed": request.session.pop(FILED_KEY, None) == ticket.number,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def ticket_detail(request, number: int):
+    return _render_ticket(request, _my_ticket(request, number))
+
+
+@login_required
+@require_POST
+def reply(request, number: int):
+    ticket = _my_ticket(request, number)
+    form = ReplyForm(request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        try:
+            services.reply_as_customer(
+                ticket,
+                request.user,
+                form.cleaned_data["body"],
+                files=form.cleaned_data["attachments"],
+            )
+        except TicketError as error:
+            form.add_error(None, error.message)
+            status = 403 if isinstance(error, NotAllowed) else 400
+        else:
+            messages.success(request, _("Your reply is sent to the support team."))
+            return redirect(f"{ticket.get_absolute_url()}#latest")
+    return _render_ticket(request, ticket, form=form, status=status)
+
+
+@login_required
+@require_POST
+def close(request, number: int):
+    ticket = _my_ticket(request, number)
+    if services.close_by_customer(ticket, request.user):
+        messages.success(request, _("Your request is closed. Thank you!"))
+    return redirect(ticket.get_absolute_url())
+
+
+@login_required
+@require_POST
+def reopen(request, number: int):
+    ticket = _my_ticket(request, number)
+    if services.reopen_by_customer(ticket, request.user):
+        messages.success(request, _("Your request is open again. Tell us what is still wrong."))
+    return redirect(f"{ticket.get_absolute_url()}#reply")
+
+
+# --- Files ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def attachment(request, pk: int, name: str):
+    """A ticket's file, for its requester (never a file of an internal note) and agents."""
+    item = get_object_or_404(
+        TicketAttachment.objects.select_related("ticket", "message"), pk=pk, name=name
+    )
+    user = request.user
+    allowed = can_view_tickets(user) or (
+        item.ticket.requester_id == user.pk and not item.is_internal
+    )
+    if not allowed:
+        raise Http404
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        content_type=item.content_type,
+        as_attachment=not item.is_image,
+        filename=item.name,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def index(request):
+    if request.user.is_authenticated and Ticket.objects.of(request.user).exists():
+        return redirect("support:tickets")
+    return redirect("support:new")
