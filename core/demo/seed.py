@@ -117,6 +117,14 @@ def _forum_loader():
     return load_forum_demo
 
 
+def _tickets_demo():
+    try:
+        from tickets import demo
+    except ImportError:
+        return None
+    return demo
+
+
 def _forum_content() -> list[Path]:
     folder = Path(settings.BASE_DIR) / "forum" / "demo" / "content" / "questions"
     return sorted(folder.glob("*.md")) if folder.exists() else []
@@ -132,7 +140,8 @@ class DemoSeeder:
 
     def total_steps(self) -> int:
         forum = len(_forum_content()) if _forum_loader() else 0
-        return 3 + len(self.article_files) + len(self.announcement_files) + forum
+        tickets = _tickets_demo().steps_count() if _tickets_demo() else 0
+        return 3 + len(self.article_files) + len(self.announcement_files) + forum + tickets
 
     def _count(self, key: str, n: int = 1) -> None:
         if n:
@@ -151,6 +160,11 @@ class DemoSeeder:
         loader = _forum_loader()
         if loader:
             loader(self.users, progress=progress)
+        tickets = _tickets_demo()
+        if tickets:
+            made = tickets.load_tickets_demo(self.users, progress=progress)
+            self._count("tickets", made["tickets"])
+            self._count("support flows", made["flows"])
 
     # --- segments and people -----------------------------------------------------------
     @transaction.atomic
