@@ -633,6 +633,9 @@ class SearchService:
         for phrase in self.popular_queries(text, person, limit=min(3, limit)):
             found.append(Suggestion("query", phrase, _search_url(phrase)))
         documents = self.backend.suggest_titles(text, access=person.access, limit=limit + 4)
+        # Reviewed content first: articles, then questions, announcements and files.
+        order = {ARTICLE: 0, QUESTION: 1, ANNOUNCEMENT: 2, DOCUMENT: 3}
+        documents = sorted(documents, key=lambda d: order.get(d.type, 4))
         ids = [d.id for d in documents]
         visible = visible_items(ids, user) if self.verify else dict.fromkeys(ids)
         seen = set()

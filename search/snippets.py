@@ -106,12 +106,17 @@ def passage(text: str, wanted: frozenset[str], size: int = PASSAGE_CHARS) -> tup
     spare = max(0, size - (last - first))
     start = max(0, first - spare // 3)
     end = min(len(scanned), last + spare - (first - start))
-    if start > 0:
+    if start > 0 and not scanned[start - 1].isspace():
+        # Start on a word edge: the beginning of this word, or else the next one.
         space = scanned.rfind(" ", 0, start)
-        start = space + 1 if space >= 0 and first - space < size // 2 else start
-    if end < len(scanned):
+        if space >= 0 and start - space <= 30:
+            start = space + 1
+        else:
+            following = scanned.find(" ", start, first)
+            start = following + 1 if following >= 0 else first
+    if end < len(scanned) and not scanned[end].isspace():
         space = scanned.find(" ", end)
-        end = space if space >= 0 and space - last < size // 2 else end
+        end = space if space >= 0 and space - end <= 30 else max(end, last)
     body = _render(scanned, start, end, matches)
     plain = scanned[start:end].strip()
     prefix = "… " if start > 0 else ""

@@ -186,9 +186,17 @@
     });
   }
 
+  /* On narrow screens the filters start folded, so the results come first. */
+  function foldFilters() {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 55.99rem)").matches) return;
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-collapse-narrow]"),
+      function (details) { details.open = false; });
+  }
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("input[data-typeahead]"), setUpTypeahead);
     setUpClickTracking();
+    foldFilters();
   }
 
   if (document.readyState === "loading") {

@@ -149,3 +149,13 @@ def test_the_service_never_raises_on_any_input(few_articles, raw):
     assert page.total >= 0 and not page.error
     service.suggest(raw[:200], None)
     service.similar(raw, None)
+
+
+def test_passages_start_and_end_on_word_edges():
+    text = " ".join(f"filler{n}" for n in range(80)) + " the webhook retries here " + "tail " * 80
+    plain, _html = passage(text, stems(["webhook"]))
+    assert plain.startswith("… filler") and plain.endswith(" …")
+    words = plain.strip("… ").split()
+    assert all(
+        w.startswith("filler") or w in {"the", "webhook", "retries", "here", "tail"} for w in words
+    )
