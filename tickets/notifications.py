@@ -58,7 +58,7 @@ def send_customer_reply(message_id: int) -> int:
     """Email the requester a public reply from the support team."""
     with transaction.atomic():
         message = (
-            TicketMessage.objects.select_for_update()
+            TicketMessage.objects.select_for_update(of=("self",))
             .select_related("ticket__requester", "ticket__product", "author")
             .filter(pk=message_id)
             .first()
@@ -96,7 +96,7 @@ def send_assignee_notice(message_id: int) -> int:
     """Email the assignee that the customer wrote again."""
     with transaction.atomic():
         message = (
-            TicketMessage.objects.select_for_update()
+            TicketMessage.objects.select_for_update(of=("self",))
             .select_related("ticket__requester", "ticket__assignee", "ticket__product", "author")
             .filter(pk=message_id)
             .first()
@@ -137,7 +137,7 @@ def send_confirmation(ticket_id: int) -> int:
     """The receipt for a new request: its number, what was sent, where to follow it."""
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("requester", "product")
             .filter(pk=ticket_id)
             .first()
