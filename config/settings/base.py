@@ -310,13 +310,13 @@ FORUM_REPUTATION = {
 # Attachments: largest file, most files per message, allowed extensions (each one is also
 # checked against the file's content), and where they are stored (never under MEDIA_ROOT:
 # they are served only through an access-checked view).
-TICKETS_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKETS_ATTACHMENT_MAX_BYTES", "10485760"))
-TICKETS_ATTACHMENT_MAX_FILES = int(os.environ.get("TICKETS_ATTACHMENT_MAX_FILES", "5"))
-TICKETS_ATTACHMENT_EXTENSIONS = env_list(
-    "TICKETS_ATTACHMENT_EXTENSIONS", "png,jpg,jpeg,gif,webp,pdf,txt,log,csv,json,har"
-)
+TICKETS_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKETS_ATTACHMENT_MAX_BYTES") or 10485760)
+TICKETS_ATTACHMENT_MAX_FILES = int(os.environ.get("TICKETS_ATTACHMENT_MAX_FILES") or 5)
+TICKETS_ATTACHMENT_EXTENSIONS = env_list("TICKETS_ATTACHMENT_EXTENSIONS") or [
+    "png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "log", "csv", "json", "har",
+]  # fmt: skip
 TICKETS_ATTACHMENT_ROOT = Path(
-    os.environ.get("TICKETS_ATTACHMENT_ROOT", VAR_DIR / "ticket-attachments")
+    os.environ.get("TICKETS_ATTACHMENT_ROOT") or VAR_DIR / "ticket-attachments"
 )
 # Suggested answers shown while a customer describes a problem.
 TICKETS_SUGGESTIONS_LIMIT = 5
