@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Without a broker there is no Celery beat: the web process runs the schedule itself.
+    "core.periodic.EmbeddedBeatMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -209,6 +211,8 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # Without a broker, tasks run in-process right where they are queued (after commit).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, run CELERY_BEAT_SCHEDULE from the web process (core/periodic.py).
+PORTICO_EMBEDDED_BEAT = env_bool("PORTICO_EMBEDDED_BEAT", True)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

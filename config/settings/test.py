@@ -20,6 +20,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+PORTICO_EMBEDDED_BEAT = False  # tests that need it turn it on
 ACCOUNT_RATE_LIMITS = False
 WAGTAILADMIN_BASE_URL = SITE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
