@@ -689,23 +689,12 @@ class _Loader:
             raise ValueError(step.kind)
 
     def forum_ticket(self) -> None:
-        from forum.models import Question
-
         if Ticket.objects.filter(source=Ticket.Source.FORUM).exists():
             self.counts["skipped"] += 1
             return
+        # The oldest question the agents' "Unanswered questions" list would offer.
         question = (
-            Question.objects.filter(
-                answer_count=0,
-                restricted=False,
-                is_hidden=False,
-                awaiting_review=False,
-                duplicate_of__isnull=True,
-                author__is_staff=False,
-            )
-            .select_related("author", "product")
-            .order_by("created_at")
-            .first()
+            services.unanswered_questions().filter(restricted=False, author__is_staff=False).first()
         )
         if question is None or question.author is None:
             return

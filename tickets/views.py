@@ -32,6 +32,7 @@ from .permissions import can_view_tickets
 
 DONE_KEY = "support_solved_with"
 FILED_KEY = "support_just_filed"
+LAST_CHANCE = 3
 
 
 def _product(slug: str) -> Segment | None:
@@ -40,9 +41,9 @@ def _product(slug: str) -> Segment | None:
     return Segment.objects.filter(kind=Segment.Kind.PRODUCT, slug=slug).first()
 
 
-def _suggestions_for(request, flow, text: str, product_slug: str = "") -> list:
+def _suggestions_for(request, flow, text: str, product_slug: str = "", limit=None) -> list:
     """Suggestions for ``text``, recorded in ``flow`` (what was typed, what was shown)."""
-    limit = conf.get("TICKETS_SUGGESTIONS_LIMIT")
+    limit = limit or conf.get("TICKETS_SUGGESTIONS_LIMIT")
     suggestions = suggest_answers(text, request.user, product=product_slug or None, limit=limit)
     services.record_suggestions(flow, text, suggestions)
     return suggestions
@@ -252,7 +253,10 @@ def details(request):
             status = 400
     else:
         form = TicketForm(initial={**draft, "priority": Ticket.Priority.NORMAL})
-    suggestions = _suggestions_for(request, flow, _draft_text(draft), draft["product"])
+    # The best few once more, beside the form: a last chance not to wait for us.
+    suggestions = _suggestions_for(
+        request, flow, _draft_text(draft), draft["product"], limit=LAST_CHANCE
+    )
     return render(
         request,
         "tickets/details.html",
