@@ -46,6 +46,7 @@ from .schema import (
     SORT_NEWEST,
     SORT_RELEVANCE,
     TYPES,
+    SearchDocument,
     SearchQuery,
     split_id,
 )
@@ -152,6 +153,8 @@ class Result:
     rank: int = 0
     explanation: list[tuple[str, str]] = field(default_factory=list)
     obj: object = None
+    #: The indexed document the result was built from.
+    document: SearchDocument | None = None
     #: Pages above a page result, below the home page (knowledge base › category).
     trail: list = field(default_factory=list)
 
@@ -515,6 +518,7 @@ class SearchService:
                     rank=position + 1,
                     explanation=ranked.explain() if debug else [],
                     obj=objects.get(doc.id),
+                    document=doc,
                 )
             )
         return out, len(stale)

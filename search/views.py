@@ -84,6 +84,10 @@ def search_page(request):
     log = None
     if not page.parsed.is_empty or page.filters:
         log = analytics.log_search(page, request, "page")
+        # A support request that follows shows agents what the customer searched for.
+        from tickets.flow import remember_search
+
+        remember_search(request, page.parsed.text)
     base = {
         "q": page.parsed.text,
         "type": search_request.types,

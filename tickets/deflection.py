@@ -1,12 +1,11 @@
 """Answers suggested while a customer describes a problem — the one door for suggestions.
 
 Every caller (the "Contact support" page, its JSON endpoint, the demo loader) goes through
-``suggest_answers``. Today it is built on ``forum.similar.similar_content`` (a database match
-that already narrows everything through ``segments.policy``); the search service will take
-over its body without any caller changing. Whatever the source, the contract is:
+``suggest_answers``, which asks the search service (``search.service.similar``, the same
+ranking as the forum's similar questions). The contract:
 
-- only what ``user`` may see is ever returned (the source applies the access policy, and the
-  objects are re-read through it here);
+- only what ``user`` may see is ever returned (the search service filters by the person's
+  access terms and re-checks every hit against the database);
 - knowledge-base articles and solved questions come first, then answered questions (open
   questions without an answer help nobody and are left out); within each group, items for
   the chosen ``product`` (or for every product) come before the others;
@@ -21,10 +20,8 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import asdict, dataclass
-from urllib.parse import urlsplit
 
 from django.db import connection, transaction
-from django.urls import Resolver404, resolve
 from django.utils.text import Truncator
 
 logger = logging.getLogger(__name__)
@@ -90,120 +87,65 @@ def suggest_answers(
     return []
 
 
-# --- Today's source: the forum's database match ---------------------------------------
+# --- The source: the search service ---------------------------------------------------
 
 
 def _suggest(text: str, user, *, product: str | None, limit: int) -> list[Suggestion]:
-    from forum.similar import similar_content
+    from search import service
 
-    items = similar_content(text, user, limit=max(limit * 3, 12))
-    question_ids: list[int] = []
-    article_titles: list[str] = []
-    for item in items:
-        if item.kind == "question":
-            pk = _question_pk(item.url)
-            if pk:
-                question_ids.append(pk)
-        elif item.kind == "article":
-            article_titles.append(item.title)
-    questions = _questions(question_ids, user)
-    articles = _articles(article_titles, user)
+    results = service.similar(text, user, product=product, limit=max(limit * 3, 12))
     words = _words(text)
     ranked = []
-    for rank, item in enumerate(items):
+    for rank, result in enumerate(results):
         found = None
-        if item.kind == "question":
-            question = questions.get(_question_pk(item.url))
-            if question is not None:
-                found = _from_question(question, words, product)
-        elif item.kind == "article":
-            article = articles.get(item.url)
-            if article is not None:
-                found = _from_article(article, words, product)
+        if result.type == "question" and result.obj is not None:
+            found = _from_question(result, words, product)
+        elif result.type == "article" and result.obj is not None:
+            found = _from_article(result, words, product)
         if found is not None:
             suggestion, tier, for_product = found
             ranked.append(((tier, 0 if for_product else 1, rank), suggestion))
     ranked.sort(key=lambda pair: pair[0])
     seen: set[str] = set()
-    results = []
+    suggestions = []
     for _key, suggestion in ranked:
         if suggestion.key not in seen:
             seen.add(suggestion.key)
-            results.append(suggestion)
-    return results[:limit]
+            suggestions.append(suggestion)
+    return suggestions[:limit]
 
 
-def _question_pk(url: str) -> int | None:
-    try:
-        match = resolve(urlsplit(url).path)
-    except Resolver404:
-        return None
-    if match.namespace == "forum" and match.url_name in ("question", "question_short"):
-        return match.kwargs.get("pk")
-    return None
-
-
-def _questions(ids: list[int], user) -> dict:
-    if not ids:
-        return {}
-    from forum.models import Answer
-    from forum.visibility import public_questions_for
-
-    questions = {
-        question.pk: question
-        for question in public_questions_for(user)
-        .filter(pk__in=ids, answer_count__gt=0)
-        .select_related("product")
-    }
-    accepted = Answer.objects.filter(
-        question_id__in=list(questions), is_accepted=True, is_hidden=False, awaiting_review=False
-    ).values_list("question_id", "body")
-    for question_id, body in accepted:
-        questions[question_id].accepted_body = body
-    return questions
-
-
-def _articles(titles: list[str], user) -> dict:
-    if not titles:
-        return {}
-    from kb.models import ArticlePage
-    from segments import policy
-
-    pages = (
-        policy.visible_to(ArticlePage.objects.live().public(), user)
-        .filter(title__in=titles)
-        .prefetch_related("segments")
-    )
-    return {page.url: page for page in pages if page.url}
-
-
-def _from_question(question, words, product):
-    accepted = getattr(question, "accepted_body", None)
-    source = _prose(accepted if accepted else question.body)
-    solved = question.status == "solved" and accepted is not None
+def _from_question(result, words, product):
+    question = result.obj
+    if question.answer_count == 0:
+        return None  # nobody answered: it helps nobody yet
+    document = result.document
+    accepted = document.accepted_answer if document else ""
+    solved = bool(result.solved and accepted)
+    source = accepted if solved else _prose(question.body)
     suggestion = Suggestion(
         kind="question",
         title=question.title,
         url=question.get_absolute_url(),
         passage=passage(source, words),
-        key=f"question:{question.pk}",
+        key=result.id,
         solved=solved,
     )
-    for_product = not product or question.product.slug == product
+    for_product = not product or product in result.products
     return suggestion, 0 if solved else 1, for_product
 
 
-def _from_article(article, words, product):
+def _from_article(result, words, product):
+    article = result.obj
     text = _prose(article.markdown_source) or article.summary
     suggestion = Suggestion(
         kind="article",
         title=article.title,
-        url=article.url,
+        url=result.url or article.url,
         passage=passage(text, words) or article.summary,
-        key=f"article:{article.pk}",
+        key=result.id,
     )
-    products = {s.slug for s in article.segments.all() if s.kind == "product"}
-    for_product = not product or not products or product in products
+    for_product = not product or not result.products or product in result.products
     return suggestion, 0, for_product
 
 

@@ -250,3 +250,13 @@ def test_search_stays_cheap(client, content, member, django_assert_max_num_queri
     client.get("/search/", {"q": "webhook"})
     with django_assert_max_num_queries(18):
         client.get("/search/", {"q": "webhook"})
+
+
+def test_searches_lead_to_support_with_the_query(client, content):
+    from tickets.flow import SEARCHES_KEY
+
+    html = get(client, q="webhook")
+    assert "/support/new/?q=webhook" in html, "contact support keeps what was searched"
+    assert client.session[SEARCHES_KEY] == ["webhook"]
+    empty = get(client, q="nothing-matches-this")
+    assert "/support/new/?q=nothing-matches-this" in empty
