@@ -141,7 +141,7 @@ class DemoSeeder:
     def total_steps(self) -> int:
         forum = len(_forum_content()) if _forum_loader() else 0
         tickets = _tickets_demo().steps_count() if _tickets_demo() else 0
-        return 3 + len(self.article_files) + len(self.announcement_files) + forum + tickets
+        return 4 + len(self.article_files) + len(self.announcement_files) + forum + tickets
 
     def _count(self, key: str, n: int = 1) -> None:
         if n:
@@ -165,6 +165,19 @@ class DemoSeeder:
             made = tickets.load_tickets_demo(self.users, progress=progress)
             self._count("tickets", made["tickets"])
             self._count("support flows", made["flows"])
+        self.search(progress)
+
+    def search(self, progress) -> None:
+        """Synonyms, and a month of searches for the search report (after everything else,
+        so the searches run over the whole demo)."""
+        from indexing.services import drain
+        from search.demo import load_search_demo
+
+        drain(include_waiting=True)  # whatever the in-process drains left in the queue
+        made = load_search_demo()
+        self._count("synonyms", made["synonyms"])
+        self._count("searches", made["searches"])
+        progress()
 
     # --- segments and people -----------------------------------------------------------
     @transaction.atomic
