@@ -148,3 +148,42 @@ def markdown_to_text(text: str | None) -> str:
     rendered = _parser().render(text)
     rendered = re.sub(r"</(p|h\d|li|tr|pre|div|blockquote)>", "\n", rendered)
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", rendered))).strip()
+
+
+_BARE_URL = re.compile(r"(?i)\b(?:https?://|www\.)")
+_TEXT_TOKENS = frozenset({"text", "code_inline", "code_block", "fence"})
+
+
+def count_links(text: str | None, *, bare_urls: bool = False) -> int:
+    """How many links and images ``render_markdown`` makes of a Markdown source.
+
+    Counted on the parse the renderer itself uses (same ``MarkdownIt`` configuration):
+    every ``link_open`` token — inline, reference and autolinks alike, whatever the URL
+    looks like (``//host`` too) — and every ``image``, including those nested in inline
+    children (lists, quotes, tables, callouts). A link the renderer refuses
+    (``javascript:``) stays text and does not count.
+
+    With ``bare_urls=True``, web addresses written as plain text outside links
+    (``https://…``, ``www.…``, in text or code) count as well: they are not links on the
+    site, but they become links in plain-text emails and in most readers' hands, so
+    anti-abuse rules count them too. A link whose text is its own URL counts once.
+    """
+    if not text:
+        return 0
+    count = 0
+    pending = [_parser().parse(text)]
+    while pending:
+        depth = 0
+        for token in pending.pop():
+            if token.type == "link_open":
+                count += 1
+                depth += 1
+            elif token.type == "link_close":
+                depth = max(0, depth - 1)
+            elif token.type == "image":
+                count += 1  # its children are the alt text, never links
+            elif token.children:
+                pending.append(token.children)
+            elif bare_urls and depth == 0 and token.type in _TEXT_TOKENS:
+                count += len(_BARE_URL.findall(token.content))
+    return count

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segments.models import Segment
 
-from . import conf, services
+from . import conf, services, visibility
 from .errors import InvalidPost
 from .models import Flag, ForumProfile, Question
 
@@ -68,8 +68,15 @@ class QuestionForm(HoneypotMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 12}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, current_product=None, **kwargs):
+        """``user``: offer only the products whose forum they may see
+        (``visibility.products_for``), plus the question's ``current_product`` when
+        editing, so an edit never has to move a question."""
         super().__init__(*args, **kwargs)
+        products = visibility.products_for(user)
+        if current_product is not None:
+            products = products | Segment.objects.filter(pk=current_product.pk)
+        self.fields["product"].queryset = products
         self.fields["tags"].help_text = _(
             "1 to %(n)s tags separated by commas, e.g. “webhooks, signing secret”."
         ) % {"n": conf.get("FORUM_MAX_TAGS")}
@@ -88,14 +95,14 @@ class QuestionForm(HoneypotMixin, forms.Form):
         return _validated(services.parse_tags, self.cleaned_data["tags"])
 
     @classmethod
-    def for_question(cls, question: Question, data=None):
+    def for_question(cls, question: Question, data=None, *, user=None):
         initial = {
             "title": question.title,
             "product": question.product_id,
             "tags": services.tag_string(question),
             "body": question.body,
         }
-        return cls(data, initial=initial)
+        return cls(data, initial=initial, user=user, current_product=question.product)
 
 
 class AnswerForm(HoneypotMixin, forms.Form):

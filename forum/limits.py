@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.html import urlize
 from django.utils.translation import gettext_lazy as _
+
+from core import markdown
 
 from . import conf
 from .errors import RateLimited
 
-_LINK = re.compile(r"(?i)(?:\bhttps?://|\bwww\.)")
+
+def _plain_text_links(text: str) -> int:
+    """Links in plain text as the site shows it: comments go through ``urlize``, which
+    links ``http(s)://``, ``www.`` and bare domains and email addresses. Titles are
+    counted the same way (they are not links on the site, but are in emails)."""
+    if not text:
+        return 0
+    return urlize(text, nofollow=True).count("<a ")
 
 
-def count_links(*texts: str) -> int:
-    return sum(len(_LINK.findall(text or "")) for text in texts)
+def count_links(body: str = "", *, plain: str = "") -> int:
+    """Links in a post: ``body`` is Markdown (a question's details, an answer) and is
+    counted on the renderer's own parse, so every syntax that renders a link counts —
+    inline, reference, autolinks, protocol-relative ``//host``, images — plus addresses
+    written as plain text; ``plain`` is plain text (a title, a comment)."""
+    return markdown.count_links(body, bare_urls=True) + _plain_text_links(plain)
 
 
-def needs_review(*texts: str) -> bool:
+def needs_review(body: str = "", *, plain: str = "") -> bool:
     """More links than ``FORUM_MAX_LINKS``: hold the post for a moderator."""
-    return count_links(*texts) > conf.get("FORUM_MAX_LINKS")
+    return count_links(body, plain=plain) > conf.get("FORUM_MAX_LINKS")
 
 
 def is_new_account(user) -> bool:

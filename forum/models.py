@@ -393,6 +393,23 @@ class PostRevision(models.Model):
     new_body = models.TextField(_("new body"), blank=True)
     old_tags = models.CharField(_("old tags"), max_length=300, blank=True)
     new_tags = models.CharField(_("new tags"), max_length=300, blank=True)
+    # Empty on answer edits (and on question edits recorded before products were kept).
+    old_product = models.ForeignKey(
+        Segment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("old product"),
+    )
+    new_product = models.ForeignKey(
+        Segment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("new product"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -413,6 +430,10 @@ class PostRevision(models.Model):
     @property
     def tags_changed(self) -> bool:
         return self.old_tags != self.new_tags
+
+    @property
+    def product_changed(self) -> bool:
+        return self.old_product_id != self.new_product_id
 
 
 class ForumProfile(models.Model):
@@ -456,3 +477,23 @@ class ForumProfile(models.Model):
     @property
     def is_suspended(self) -> bool:
         return bool(self.suspended_until and self.suspended_until > timezone.now())
+
+
+class NotificationDelivery(models.Model):
+    """Which member was emailed about which forum event (``key``, e.g. ``answer:42``,
+    ``accepted:42``, ``mention:comment:7``), so a retried or repeated task never emails
+    anyone twice about the same thing."""
+
+    key = models.CharField(_("event"), max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "user"], name="forum_one_delivery_per_event")
+        ]
+        verbose_name = _("community email")
+        verbose_name_plural = _("community emails")
+
+    def __str__(self):
+        return f"{self.key} → {self.user}"

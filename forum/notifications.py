@@ -5,6 +5,12 @@ Nobody is ever emailed about a question they may not see: every recipient passes
 (not hidden, not held for review), and the member must be active with a verified email
 address and want this kind of email (``ForumProfile``). Each email carries a one-click
 unsubscribe link (a signed token, no sign-in needed).
+
+Sending is safe to repeat, like announcement emails: each recipient of an event (``key``:
+``answer:<id>``, ``accepted:<id>``, ``mention:<kind>:<id>``) is recorded in
+``NotificationDelivery`` in the same transaction as their email is handed to the mail
+server. When the mail server fails half-way, the task raises and Celery retries it, and
+the retry emails only the members not reached yet; nobody gets the same email twice.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -24,7 +31,7 @@ from core.markdown import markdown_to_text
 from segments import policy
 
 from . import mentions
-from .models import Answer, Comment, ForumProfile, Question
+from .models import Answer, Comment, ForumProfile, NotificationDelivery, Question
 from .services import unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -86,36 +93,67 @@ def build_email(user, *, kind: str, template: str, subject: str, context: dict, 
     )
 
 
-def _send(messages) -> int:
-    if not messages:
+def _undelivered(users, key: str) -> list:
+    """``users`` who have not been emailed about ``key`` yet."""
+    done = set(
+        NotificationDelivery.objects.filter(key=key, user__in=[u.pk for u in users]).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [u for u in users if u.pk not in done]
+
+
+def _send(deliveries) -> int:
+    """Send ``(key, user, message)`` triples; each is recorded as it goes out.
+
+    A mail-server error propagates (the task retries); what was sent before it stays
+    recorded, so the retry skips it.
+    """
+    if not deliveries:
         return 0
+    sent = 0
     with get_connection() as connection:
-        for message in messages:
+        for key, user, message in deliveries:
             message.connection = connection
-            message.send()
-    return len(messages)
+            try:
+                with transaction.atomic():
+                    NotificationDelivery.objects.create(key=key, user=user)
+                    message.send()
+            except IntegrityError:
+                continue  # emailed by another run that got there first
+            sent += 1
+    return sent
 
 
-def _mention_messages(users, question: Question, post, *, post_url: str) -> list:
+def _mention_key(kind: str, pk: int) -> str:
+    return f"mention:{kind}:{pk}"
+
+
+def _mention_messages(users, question: Question, post, *, kind: str, post_url: str) -> list:
+    key = _mention_key(kind, post.pk)
     with translation.override(settings.LANGUAGE_CODE):
         subject = translation.gettext("%(name)s mentioned you in “%(title)s”") % {
             "name": post.author.public_name if post.author else "",
             "title": question.title,
         }
     return [
-        build_email(
+        (
+            key,
             user,
-            kind="mentions",
-            template="forum/email/mention.txt",
-            subject=subject,
-            context={
-                "question": question,
-                "post": post,
-                "excerpt": _excerpt(post.body),
-                "post_url": post_url,
-            },
+            build_email(
+                user,
+                kind="mentions",
+                template="forum/email/mention.txt",
+                subject=subject,
+                context={
+                    "question": question,
+                    "post": post,
+                    "excerpt": _excerpt(post.body),
+                    "post_url": post_url,
+                },
+            ),
         )
-        for user in users
+        for user in _undelivered(users, key)
     ]
 
 
@@ -129,7 +167,7 @@ def send_new_answer(answer_id: int) -> int:
     mentioned = eligible(
         mentions.mentioned_users(answer.body, exclude_ids=[answer.author_id]), question, "mentions"
     )
-    messages = _mention_messages(mentioned, question, answer, post_url=post_url)
+    messages = _mention_messages(mentioned, question, answer, kind="answer", post_url=post_url)
     skip = {answer.author_id, *(u.pk for u in mentioned)}
     watchers = (
         get_user_model()
@@ -138,19 +176,24 @@ def send_new_answer(answer_id: int) -> int:
     )
     with translation.override(settings.LANGUAGE_CODE):
         subject = translation.gettext("New answer to “%(title)s”") % {"title": question.title}
-    for user in eligible(list(watchers), question, "answers"):
+    key = f"answer:{answer.pk}"
+    for user in _undelivered(eligible(list(watchers), question, "answers"), key):
         messages.append(
-            build_email(
+            (
+                key,
                 user,
-                kind="answers",
-                template="forum/email/new_answer.txt",
-                subject=subject,
-                context={
-                    "question": question,
-                    "answer": answer,
-                    "excerpt": _excerpt(answer.body),
-                    "post_url": post_url,
-                },
+                build_email(
+                    user,
+                    kind="answers",
+                    template="forum/email/new_answer.txt",
+                    subject=subject,
+                    context={
+                        "question": question,
+                        "answer": answer,
+                        "excerpt": _excerpt(answer.body),
+                        "post_url": post_url,
+                    },
+                ),
             )
         )
     return _send(messages)
@@ -172,21 +215,26 @@ def send_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> i
         theirs = translation.gettext("An answer to “%(title)s” was accepted") % {
             "title": question.title
         }
+    key = f"accepted:{answer.pk}"
     if answer.author and answer.author_id not in skip:
-        for user in eligible([answer.author], question, "answers"):
+        for user in _undelivered(eligible([answer.author], question, "answers"), key):
             messages.append(
-                build_email(
+                (
+                    key,
                     user,
-                    kind="answers",
-                    template="forum/email/answer_accepted.txt",
-                    subject=yours,
-                    context={
-                        "question": question,
-                        "answer": answer,
-                        "yours": True,
-                        "excerpt": _excerpt(answer.body),
-                        "post_url": post_url,
-                    },
+                    build_email(
+                        user,
+                        kind="answers",
+                        template="forum/email/answer_accepted.txt",
+                        subject=yours,
+                        context={
+                            "question": question,
+                            "answer": answer,
+                            "yours": True,
+                            "excerpt": _excerpt(answer.body),
+                            "post_url": post_url,
+                        },
+                    ),
                 )
             )
     skip.add(answer.author_id)
@@ -195,20 +243,24 @@ def send_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> i
         .objects.filter(forum_watches__question=question)
         .exclude(pk__in=[pk for pk in skip if pk])
     )
-    for user in eligible(list(watchers), question, "answers"):
+    for user in _undelivered(eligible(list(watchers), question, "answers"), key):
         messages.append(
-            build_email(
+            (
+                key,
                 user,
-                kind="answers",
-                template="forum/email/answer_accepted.txt",
-                subject=theirs,
-                context={
-                    "question": question,
-                    "answer": answer,
-                    "yours": False,
-                    "excerpt": _excerpt(answer.body),
-                    "post_url": post_url,
-                },
+                build_email(
+                    user,
+                    kind="answers",
+                    template="forum/email/answer_accepted.txt",
+                    subject=theirs,
+                    context={
+                        "question": question,
+                        "answer": answer,
+                        "yours": False,
+                        "excerpt": _excerpt(answer.body),
+                        "post_url": post_url,
+                    },
+                ),
             )
         )
     return _send(messages)
@@ -236,6 +288,6 @@ def send_mentions(kind: str, pk: int, exclude_user_ids=()) -> int:
     recipients = eligible(users, question, "mentions")
     return _send(
         _mention_messages(
-            recipients, question, post, post_url=absolute_url(post.get_absolute_url())
+            recipients, question, post, kind=kind, post_url=absolute_url(post.get_absolute_url())
         )
     )

@@ -1,4 +1,16 @@
-"""Who may do what in the forum. Pure checks; ``forum.services`` enforces them."""
+"""Who may do what in the forum. Pure checks; ``forum.services`` enforces them.
+
+Two kinds of trusted people, on purpose not the same:
+
+- *moderators* (``visibility.is_moderator``, i.e. ``segments.policy.is_privileged``:
+  staff and everyone who may use the Wagtail admin, content editors included) see every
+  post, moderate, edit any post and skip the anti-abuse limits;
+- *forum staff* (``is_forum_staff``: active ``is_staff`` accounts, superusers and the
+  Moderators group — the support team) speak for the company: they may accept an answer
+  on any question and their answers carry the "Official" mark. A content editor who is
+  neither staff nor in the Moderators group is not "staff" for the forum: their answers
+  are a member's answers and they accept answers only on their own questions.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +21,25 @@ from django.utils.translation import gettext as _
 from .errors import NotAllowed
 from .models import ForumProfile, Question
 from .visibility import is_moderator
+
+#: Wagtail's group for the support team (see ``tickets``); its members are forum staff.
+FORUM_STAFF_GROUP = "Moderators"
+_FORUM_STAFF_CACHE = "_portico_forum_staff"
+
+
+def is_forum_staff(user) -> bool:
+    """Whether ``user`` speaks for the company in the forum (see the module docstring):
+    an active ``is_staff`` account or superuser, or a member of the Moderators group.
+    Editors-only accounts are not, although they moderate."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    cached = getattr(user, _FORUM_STAFF_CACHE, None)
+    if cached is None:
+        cached = user.groups.filter(name=FORUM_STAFF_GROUP).exists()
+        setattr(user, _FORUM_STAFF_CACHE, cached)
+    return cached
 
 
 def has_verified_email(user) -> bool:
@@ -61,8 +92,9 @@ def can_edit(post, user) -> bool:
 
 
 def can_accept(question: Question, user) -> bool:
-    """Only the question's author and moderators accept answers."""
-    return is_moderator(user) or _is_author(question, user)
+    """The question's author and forum staff (``is_forum_staff``) accept (and un-accept)
+    answers; editors who are not forum staff only on their own questions."""
+    return _is_author(question, user) or is_forum_staff(user)
 
 
 def can_vote(post, user) -> bool:

@@ -40,7 +40,13 @@ from .models import (
     Watch,
 )
 from .signals import send_post_changed
-from .visibility import can_view_post, can_view_question, is_moderator
+from .visibility import (
+    can_view_post,
+    can_view_product,
+    can_view_question,
+    is_moderator,
+    restricted_product_slugs,
+)
 
 UNSUBSCRIBE_SALT = "forum.unsubscribe"
 UNSUBSCRIBE_KINDS = ("answers", "mentions")
@@ -113,8 +119,13 @@ def tag_string(question: Question) -> str:
     return ", ".join(sorted(tag.name for tag in question.tags.all()))
 
 
-def _check_product(product) -> Segment:
+def _check_product(product, user=None) -> Segment:
+    """A product segment that ``user`` (when given) may see the forum of: nobody posts
+    into a restricted product's forum they cannot open (the question would vanish from
+    under them)."""
     if not isinstance(product, Segment) or product.kind != Segment.Kind.PRODUCT:
+        raise InvalidPost(_("Choose the product your question is about."))
+    if user is not None and not can_view_product(product, user):
         raise InvalidPost(_("Choose the product your question is about."))
     return product
 
@@ -134,7 +145,7 @@ def profile_for(user) -> ForumProfile:
 
 
 def _is_restricted_product(product: Segment) -> bool:
-    return product.slug in set(conf.get("FORUM_RESTRICTED_PRODUCTS"))
+    return product.slug in restricted_product_slugs()
 
 
 def _sync_audience(question: Question) -> None:
@@ -171,7 +182,7 @@ def ask_question(
 ) -> Question:
     permissions.ensure_can_participate(author, enforce=enforce_limits)
     title, body, tags = clean_title(title), clean_body(body), parse_tags(tags)
-    _check_product(product)
+    _check_product(product, author if enforce_limits else None)
     trusted = not enforce_limits or is_moderator(author)
     if not trusted:
         limits.check_rate(author, "question")
@@ -185,7 +196,7 @@ def ask_question(
         restricted=restricted,
         created_at=now,
         last_activity_at=now,
-        awaiting_review=not trusted and limits.needs_review(title, body),
+        awaiting_review=not trusted and limits.needs_review(body, plain=title),
     )
     _sync_audience(question)
     question.tags.set(tags)
@@ -204,7 +215,11 @@ def edit_question(question: Question, editor, *, title: str, body: str, tags, pr
         raise NotAllowed(_("You can only edit your own posts."))
     permissions.ensure_can_participate(editor)
     title, body, tags = clean_title(title), clean_body(body), parse_tags(tags)
-    product = _check_product(product) if product is not None else question.product
+    if product is None or product.pk == question.product_id:
+        product = question.product
+    else:
+        product = _check_product(product, editor)
+    old_product = question.product
     old_title, old_body, old_tags = question.title, question.body, tag_string(question)
     new_tags = ", ".join(sorted(tags))
     if (old_title, old_body, old_tags, question.product_id) == (
@@ -226,12 +241,18 @@ def edit_question(question: Question, editor, *, title: str, body: str, tags, pr
         new_body=body,
         old_tags=old_tags,
         new_tags=new_tags,
+        old_product=old_product,
+        new_product=product,
     )
     question.title, question.slug, question.body = title, slug_for(title), body
     question.product = product
     question.edited_at, question.edited_by, question.last_activity_at = now, editor, now
-    if not moderator and limits.count_links(title, body) > limits.count_links(old_title, old_body):
-        question.awaiting_review = question.awaiting_review or limits.needs_review(title, body)
+    if not moderator and limits.count_links(body, plain=title) > limits.count_links(
+        old_body, plain=old_title
+    ):
+        question.awaiting_review = question.awaiting_review or limits.needs_review(
+            body, plain=title
+        )
     _sync_audience(question)
     question.tags.set(tags)
     question.save()
@@ -299,7 +320,7 @@ def post_answer(
         author=author,
         body=body,
         created_at=now,
-        is_official=is_moderator(author),
+        is_official=permissions.is_forum_staff(author),
         awaiting_review=not trusted and limits.needs_review(body),
     )
     refresh_question_state(question, touch=answer.is_public, at=now)
@@ -415,7 +436,7 @@ def add_comment(
         author=author,
         body=body,
         created_at=now,
-        awaiting_review=not trusted and limits.needs_review(body),
+        awaiting_review=not trusted and limits.needs_review(plain=body),
     )
     if comment.is_public:
         Question.objects.filter(pk=question.pk, last_activity_at__lt=now).update(
@@ -750,7 +771,7 @@ def lift_suspension(user, moderator) -> ForumProfile:
 def record_admin_edit(instance, before: dict, editor) -> None:
     """After a moderator saved a question or answer in the admin: history and state."""
     if isinstance(instance, Question):
-        after = {"title": instance.title, "body": instance.body, "tags": tag_string(instance)}
+        after = _question_snapshot(instance)
         if after != before:
             PostRevision.objects.create(
                 question=instance,
@@ -761,6 +782,8 @@ def record_admin_edit(instance, before: dict, editor) -> None:
                 new_body=after["body"],
                 old_tags=before["tags"],
                 new_tags=after["tags"],
+                old_product_id=before["product"],
+                new_product_id=after["product"],
             )
         instance.segments.set([instance.product])
         instance.segments.commit()
@@ -781,11 +804,19 @@ def record_admin_edit(instance, before: dict, editor) -> None:
     send_post_changed(instance, "moderated")
 
 
+def _question_snapshot(question: Question) -> dict:
+    return {
+        "title": question.title,
+        "body": question.body,
+        "tags": tag_string(question),
+        "product": question.product_id,
+    }
+
+
 def snapshot(instance) -> dict:
     """What ``record_admin_edit`` compares against (read before the admin form saves)."""
     if isinstance(instance, Question):
-        fresh = Question.objects.get(pk=instance.pk)
-        return {"title": fresh.title, "body": fresh.body, "tags": tag_string(fresh)}
+        return _question_snapshot(Question.objects.get(pk=instance.pk))
     return {"body": Answer.objects.values_list("body", flat=True).get(pk=instance.pk)}
 
 

@@ -2,23 +2,39 @@
 
 Queued by ``forum.services`` with ``transaction.on_commit``. The tasks re-read everything
 from the database, so a post hidden or a question restricted in the meantime emails nobody.
+
+Like announcement emails, they retry with a growing delay when the mail server fails, and
+are idempotent: every recipient is recorded as their email goes out
+(``NotificationDelivery``), so a retry — or the same task queued twice — only emails the
+members not reached yet.
 """
+
+from smtplib import SMTPException
 
 from celery import shared_task
 
 from . import notifications
 
+RETRY = {
+    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+}
 
-@shared_task(acks_late=True)
+
+@shared_task(**RETRY)
 def notify_new_answer(answer_id: int) -> int:
     return notifications.send_new_answer(answer_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(**RETRY)
 def notify_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> int:
     return notifications.send_accepted_answer(answer_id, accepted_by_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(**RETRY)
 def notify_mentions(kind: str, pk: int, exclude_user_ids: list[int] | None = None) -> int:
     return notifications.send_mentions(kind, pk, exclude_user_ids or ())

@@ -17,8 +17,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
-from segments.models import Segment
-
 from . import conf, permissions, services, visibility
 from .errors import ForumError, NotAllowed, RateLimited
 from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
@@ -33,6 +31,7 @@ SORTS = {
 }
 FILTERS = ("unanswered", "solved")
 SEEN_SESSION_KEY = "forum_seen"
+SEEN_SESSION_LIMIT = 200
 MAX_QUERY_LENGTH = 200
 
 
@@ -72,11 +71,16 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
     questions = visibility.questions_for(user)
     product = tag = None
     if product_slug:
-        product = get_object_or_404(Segment, kind=Segment.Kind.PRODUCT, slug=product_slug)
+        # A restricted product's forum does not exist for people not granted it.
+        product = get_object_or_404(visibility.products_for(user), slug=product_slug)
         questions = questions.filter(product=product)
     if tag_slug:
         tag = get_object_or_404(Tag, slug=tag_slug)
         questions = questions.filter(tagged_items__tag=tag)
+        # A tag carried only by questions this person may not open does not exist for them
+        # (its name alone would tell what restricted or hidden questions are about).
+        if not questions.exists():
+            raise Http404
     current_filter = request.GET.get("filter")
     if current_filter == "unanswered":
         questions = questions.filter(answer_count=0)
@@ -119,7 +123,7 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
                 ("votes", _("Most votes")),
             ],
             "filters": [(None, _("All")), ("unanswered", _("Unanswered")), ("solved", _("Solved"))],
-            "products": Segment.objects.filter(kind=Segment.Kind.PRODUCT),
+            "products": visibility.products_for(user),
             "popular_tags": popular_tags,
             "is_moderator": visibility.is_moderator(user),
             "canonical_url": _canonical(request, page_obj.number),
@@ -149,14 +153,19 @@ def tag_index(request):
 
 
 def _count_view(request, question: Question) -> None:
+    """Count a view once per session and question, for everyone (anonymous visitors get a
+    session too), so reloading a page or hammering it with one cookie jar neither inflates
+    the count nor writes to the question each time. The session keeps the ids of the last
+    ``SEEN_SESSION_LIMIT`` questions viewed; authors' own views never count."""
     user = request.user
     if user.is_authenticated and question.author_id == user.pk:
         return
-    if user.is_authenticated:
-        seen = request.session.get(SEEN_SESSION_KEY, [])
-        if question.pk in seen:
-            return
-        request.session[SEEN_SESSION_KEY] = [*seen[-199:], question.pk]
+    seen = request.session.get(SEEN_SESSION_KEY, [])
+    if not isinstance(seen, list):
+        seen = []
+    if question.pk in seen:
+        return
+    request.session[SEEN_SESSION_KEY] = [*seen[-(SEEN_SESSION_LIMIT - 1) :], question.pk]
     services.record_view(question)
     question.view_count += 1
 
@@ -260,7 +269,7 @@ def question_history(request, pk: int):
     if not visibility.is_moderator(request.user):
         raise PermissionDenied
     revisions = PostRevision.objects.filter(question=question).select_related(
-        "editor", "answer__question"
+        "editor", "answer__question", "old_product", "new_product"
     )
     return render(request, "forum/history.html", {"question": question, "revisions": revisions})
 
@@ -274,7 +283,7 @@ def ask(request):
     problem = permissions.participation_problem(request.user)
     # "Ask the community" from a search that found nothing starts with what was searched.
     initial = {"title": " ".join(request.GET.get("title", "").split())[:150]}
-    form = QuestionForm(request.POST or None, initial=initial)
+    form = QuestionForm(request.POST or None, initial=initial, user=request.user)
     status = 200
     if request.method == "POST":
         if form.is_spam():
@@ -318,7 +327,7 @@ def edit_question(request, pk: int):
     question = _get_question(request, pk)
     if not permissions.can_edit(question, request.user):
         raise PermissionDenied
-    form = QuestionForm.for_question(question, request.POST or None)
+    form = QuestionForm.for_question(question, request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
         if form.is_spam():

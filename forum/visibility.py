@@ -5,6 +5,11 @@ is restricted), it is not hidden by a moderator, and it is not held for review â
 to its own author, who sees it marked "awaiting review". Answers and comments are visible
 with their question under the same hidden/held rules. Moderators (``is_privileged``) see
 everything, marked.
+
+A product listed in ``FORUM_RESTRICTED_PRODUCTS`` has a forum of its own that only people
+granted that product (and editors and staff) may see: its page, its place in the product
+navigation and its place among the products one can ask about (``products_for``,
+``can_view_product``).
 """
 
 from __future__ import annotations
@@ -12,12 +17,40 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from segments import policy
+from segments.models import Segment
 
+from . import conf
 from .models import Answer, Comment, Question
 
 
 def is_moderator(user) -> bool:
     return policy.is_privileged(user)
+
+
+def restricted_product_slugs() -> frozenset[str]:
+    return frozenset(conf.get("FORUM_RESTRICTED_PRODUCTS") or ())
+
+
+def products_for(user) -> QuerySet[Segment]:
+    """The products whose forum ``user`` may open, list and ask about.
+
+    Every product, except those in ``FORUM_RESTRICTED_PRODUCTS`` that ``user`` is not
+    granted (``segments.policy.granted_segment_ids``); editors and staff
+    (``policy.is_privileged``) see them all.
+    """
+    products = Segment.objects.filter(kind=Segment.Kind.PRODUCT)
+    restricted = restricted_product_slugs()
+    if not restricted or policy.is_privileged(user):
+        return products
+    granted = sorted(policy.granted_segment_ids(user))
+    return products.exclude(Q(slug__in=sorted(restricted)) & ~Q(pk__in=granted))
+
+
+def can_view_product(product: Segment, user) -> bool:
+    """The single-product answer of ``products_for``."""
+    if product.slug not in restricted_product_slugs():
+        return True
+    return policy.is_privileged(user) or product.pk in policy.granted_segment_ids(user)
 
 
 def _post_filter(user, prefix: str = "") -> Q:

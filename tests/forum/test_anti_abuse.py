@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.markdown import count_links, render_markdown
 from forum import services
 from forum.errors import NotAllowed, RateLimited
 from forum.models import Answer, Comment, Question
@@ -231,3 +232,87 @@ def test_too_long_posts_keep_the_text(settings, client, member, ask, other_membe
     assert "at most 600 characters" in response.content.decode()
     assert long_comment in response.content.decode()
     assert not Answer.objects.exists() and not Comment.objects.exists()
+
+
+SPAM_LINKS = {
+    "protocol-relative": "[cheap pills](//spam.example/{n})",
+    "autolink": "<https://spam.example/{n}>",
+    "reference": "[offer {n}][r{n}]\n\n[r{n}]: //spam.example/{n}",
+    "image": "![banner](//spam.example/{n}.png)",
+    "in a list": "- [deal](//spam.example/{n})",
+    "in a quote": "> [deal](//spam.example/{n})",
+    "in a table": "| deal |\n| --- |\n| [deal](//spam.example/{n}) |",
+    "linked image": "[![b](//spam.example/{n}.png)](//spam.example/{n})",
+}
+
+
+def rendered_links(markdown: str) -> int:
+    html = str(render_markdown(markdown))
+    return html.count("<a ") + html.count("<img ")
+
+
+@pytest.mark.parametrize("syntax", SPAM_LINKS)
+def test_count_links_counts_what_the_renderer_links(syntax):
+    source = "\n\n".join(SPAM_LINKS[syntax].format(n=n) for n in range(4))
+    assert count_links(source) == rendered_links(source) >= 4
+
+
+def test_count_links_ignores_what_is_not_a_link():
+    assert count_links("") == count_links(None) == 0
+    assert count_links("[click](javascript:alert(1)) and `[x](//spam.example)`") == 0
+    assert count_links("See https://example.com and www.example.com") == 0  # not linked
+    assert count_links("See https://example.com and www.example.com", bare_urls=True) == 2
+    # A link whose text is its own address counts once.
+    assert count_links("<https://example.com> [https://a.example](https://a.example)") == 2
+    assert count_links("<https://example.com>", bare_urls=True) == 1
+
+
+@pytest.mark.parametrize("syntax", SPAM_LINKS)
+def test_answers_with_many_links_of_any_syntax_are_held(syntax, ask, member, other_member):
+    question = ask(member)
+    body = "Try these:\n\n" + "\n\n".join(SPAM_LINKS[syntax].format(n=n) for n in range(10))
+    held = services.post_answer(question, other_member, body=body)
+    assert held.awaiting_review
+    fine = services.post_answer(
+        question, other_member, body="One place to look: [the docs](//docs.example/relay)."
+    )
+    assert not fine.awaiting_review
+
+
+def test_questions_and_comments_count_their_links(ask, member, other_member, products):
+    question = services.ask_question(
+        member,
+        title="Mirrors for the SDK download",
+        body="\n".join(f"{n}. <https://mirror{n}.example>" for n in range(5)),
+        product=products["relay"],
+        tags="sdk",
+    )
+    assert question.awaiting_review
+    open_question = ask(member)
+    # Comments are plain text shown through urlize: bare domains are links there.
+    comment = services.add_comment(
+        other_member,
+        question=open_question,
+        body="Try spam1.com, spam2.com, www.spam3.example and https://spam4.example",
+    )
+    assert comment.awaiting_review
+    fine = services.add_comment(
+        other_member, question=open_question, body="The docs at docs.example.com helped me."
+    )
+    assert not fine.awaiting_review
+
+
+def test_editing_in_links_holds_the_answer(ask, answer, member, other_member):
+    question = ask(member)
+    reply = answer(question, other_member, enforce_limits=True)
+    assert not reply.awaiting_review
+    services.edit_answer(
+        reply,
+        other_member,
+        body="Updated: "
+        + " ".join(f"[mirror {n}][{n}]" for n in range(5))
+        + "\n\n"
+        + "\n".join(f"[{n}]: //spam.example/{n}" for n in range(5)),
+    )
+    reply.refresh_from_db()
+    assert reply.awaiting_review

@@ -1,12 +1,13 @@
 """Watches and emails: answers, accepts, mentions, preferences and unsubscribe links."""
 
 import re
+import smtplib
 
 import pytest
 from django.core import mail
 
-from forum import services
-from forum.models import ForumProfile, Watch
+from forum import notifications, services, tasks
+from forum.models import ForumProfile, NotificationDelivery, Watch
 from tests.factories import UserFactory
 
 
@@ -162,3 +163,79 @@ def test_no_email_to_unverified_or_about_hidden_posts(
         services.hide_post(reply, editor)
     assert len(callbacks) >= 1
     assert mail.outbox == []  # hidden before the task ran: nobody hears about it
+
+
+@pytest.fixture
+def flaky_smtp(monkeypatch):
+    """The mail server drops the connection on the second message, once."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    real_send = EmailBackend.send_messages
+    calls = {"n": 0}
+
+    def flaky(self, messages):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise smtplib.SMTPServerDisconnected("connection lost")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", flaky)
+    return calls
+
+
+@pytest.fixture
+def watchers(question, db):
+    people = [UserFactory(username=f"watcher{n}") for n in range(3)]
+    for person in people:
+        services.watch(question, person)
+    return people
+
+
+def test_emails_resume_after_a_mail_server_failure_and_nobody_gets_two(
+    question, member, other_member, watchers, flaky_smtp
+):
+    reply = services.post_answer(question, other_member, body="Rotate it, then redeploy the app.")
+    expected = sorted([member.email, *(w.email for w in watchers)])
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        notifications.send_new_answer(reply.pk)
+    assert len(mail.outbox) == 1
+    assert NotificationDelivery.objects.filter(key=f"answer:{reply.pk}").count() == 1
+
+    # The retry reaches the rest, and nobody twice; running it again sends nothing.
+    assert tasks.notify_new_answer.apply(args=[reply.pk]).get() == 3
+    assert recipients() == expected
+    assert tasks.notify_new_answer.apply(args=[reply.pk]).get() == 0
+    assert recipients() == expected
+
+
+def test_tasks_retry_by_themselves_on_mail_server_errors(
+    question, member, other_member, watchers, flaky_smtp
+):
+    reply = services.post_answer(question, other_member, body="Rotate it, then redeploy the app.")
+    # Celery retries the failed run by itself (at once here: eager, without propagating).
+    result = tasks.notify_new_answer.apply(args=[reply.pk], throw=False)
+    assert result.get() == 3
+    assert flaky_smtp["n"] == 5  # 1 sent, 1 failed, then the 3 not reached yet
+    assert len(recipients()) == 4 == len(set(recipients()))
+
+    services.accept_answer(reply, member, notify=False)
+    assert tasks.notify_accepted_answer.apply(args=[reply.pk, member.pk]).get() == 4
+    assert tasks.notify_accepted_answer.apply(args=[reply.pk, member.pk]).get() == 0
+
+    for task in (tasks.notify_new_answer, tasks.notify_accepted_answer, tasks.notify_mentions):
+        assert smtplib.SMTPException in task.autoretry_for
+        assert ConnectionError in task.autoretry_for
+        assert task.retry_backoff and task.max_retries and task.acks_late
+
+
+def test_mentions_are_sent_once_per_post(
+    question, member, other_member, third_member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = services.add_comment(
+            member, question=question, enforce_limits=False, body="@other and @third, any idea?"
+        )
+    assert recipients() == sorted([other_member.email, third_member.email])
+    # The same task delivered twice (a broker redelivery, acks_late) emails nobody again.
+    assert tasks.notify_mentions.apply(args=["comment", comment.pk, [member.pk]]).get() == 0
+    assert len(mail.outbox) == 2

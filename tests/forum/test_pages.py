@@ -100,6 +100,49 @@ def test_view_counts_once_per_member_session(client, questions, other_member):
     assert question.view_count == 1
 
 
+def view_count(question) -> int:
+    return Question.objects.values_list("view_count", flat=True).get(pk=question.pk)
+
+
+def test_view_counts_once_per_anonymous_session(
+    client, questions, other_member, django_assert_max_num_queries
+):
+    question, other = questions["unanswered"], questions["solved"]
+    url = question.get_absolute_url()
+    assert client.get(url).status_code == 200
+    assert view_count(question) == 1
+    for _ in range(5):
+        client.get(url)
+    assert view_count(question) == 1  # reloading adds nothing
+    client.get(other.get_absolute_url())
+    assert view_count(other) == 1  # each question once per session
+
+    # Reloads write nothing to the question (only the session read).
+    with django_assert_max_num_queries(40) as captured:
+        client.get(url)
+    assert not [q for q in captured.captured_queries if "UPDATE" in q["sql"]]
+
+    client.cookies.clear()  # another visitor, another session
+    client.get(url)
+    assert view_count(question) == 2
+    client.force_login(other_member)  # authors' own views never count
+    client.get(url)
+    assert view_count(question) == 2
+
+
+def test_viewed_questions_in_the_session_are_capped(client, ask, member, other_member):
+    from forum.views import SEEN_SESSION_KEY, SEEN_SESSION_LIMIT
+
+    question = ask(member, "A question to read in a long session")
+    session = client.session
+    session[SEEN_SESSION_KEY] = list(range(10_000, 10_000 + SEEN_SESSION_LIMIT))
+    session.save()
+    client.get(question.get_absolute_url())
+    seen = client.session[SEEN_SESSION_KEY]
+    assert len(seen) == SEEN_SESSION_LIMIT and seen[-1] == question.pk
+    assert view_count(question) == 1
+
+
 def test_similar_endpoint_finds_questions_and_articles(client, questions, home, sync_search):
     make_article(
         make_category(title="Webhooks"),

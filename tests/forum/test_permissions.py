@@ -1,10 +1,13 @@
 """Who may accept, edit and vote; status, scores and history follow."""
 
 import pytest
+from django.contrib.auth.models import Group
 
-from forum import services
+from forum import permissions, services
 from forum.errors import InvalidPost, NotAllowed
 from forum.models import AnswerVote, PostRevision, Question, QuestionVote, Watch
+from forum.visibility import is_moderator
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -207,3 +210,81 @@ def test_reputation(client, question, answer, member, other_member, third_member
     assert response.context["reputation"] == 10 + 10 + 15
     assert response.context["accepted_count"] == 1
     assert client.get(f"/community/u/{member.username}/").context["reputation"] == 2
+
+
+def test_product_only_edits_are_in_the_history(client, question, member, staff, products):
+    services.edit_question(
+        question,
+        member,
+        title=question.title,
+        body=question.body,
+        tags="webhooks",
+        product=products["ledger"],
+    )
+    revision = PostRevision.objects.get(question=question)
+    assert (revision.old_product, revision.new_product) == (products["relay"], products["ledger"])
+    assert revision.product_changed
+    assert not (revision.title_changed or revision.body_changed or revision.tags_changed)
+
+    # A moderator moving it in the admin is recorded the same way.
+    question.refresh_from_db()
+    before = services.snapshot(question)
+    question.product = products["atlas"]
+    question.save()
+    services.record_admin_edit(question, before, staff)
+    latest = PostRevision.objects.filter(question=question).first()
+    assert (latest.old_product, latest.new_product, latest.editor) == (
+        products["ledger"],
+        products["atlas"],
+        staff,
+    )
+
+    client.force_login(staff)
+    html = client.get(f"/community/q/{question.pk}/history/").content.decode()
+    assert "Old product" in html
+    assert "<del>Relay</del>" in html and "<ins>Ledger</ins>" in html
+    assert "<del>Ledger</del>" in html and "<ins>Atlas</ins>" in html
+
+
+@pytest.fixture
+def agent(db):
+    """A support agent: in the Moderators group, without ``is_staff``."""
+    user = UserFactory(username="agent")
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+def test_forum_staff_accept_and_answer_officially_editors_do_not(
+    client, question, answer, ask, member, other_member, editor, agent, staff
+):
+    assert editor.groups.filter(name="Editors").exists() and not editor.is_staff
+    assert is_moderator(editor)  # editors still see and moderate everything...
+    assert not permissions.is_forum_staff(editor)  # ...but are not "staff" for the forum
+    reply = answer(question, other_member)
+
+    editor_answer = answer(question, editor, body="An editor's answer, not an official one.")
+    assert not editor_answer.is_official
+    with pytest.raises(NotAllowed):
+        services.accept_answer(reply, editor)
+    client.force_login(editor)
+    page = client.get(question.get_absolute_url())
+    assert page.context["can_accept"] is False
+    assert client.post(f"/community/a/{reply.pk}/accept/").status_code == 403
+    own = ask(editor, "A question the editor asked themselves")
+    services.accept_answer(answer(own, other_member), editor)  # their own question: fine
+
+    for person in (agent, staff):
+        assert permissions.is_forum_staff(person)
+        official = answer(question, person, body="The answer from the support team here.")
+        assert official.is_official
+        client.force_login(person)
+        assert client.get(question.get_absolute_url()).context["can_accept"] is True
+        response = client.post(f"/community/a/{reply.pk}/accept/", {"action": "accept"})
+        assert response.status_code == 302
+        reply.refresh_from_db()
+        assert reply.is_accepted and reply.accepted_by == person
+        services.unaccept_answer(reply, person)
+
+    agent.is_active = False
+    agent.save()
+    assert not permissions.is_forum_staff(UserFactory._meta.model.objects.get(pk=agent.pk))
