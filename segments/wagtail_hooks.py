@@ -14,8 +14,12 @@ def register_segments_viewsets():
 
 @hooks.register("before_serve_page")
 def deny_restricted_pages(page, request, serve_args, serve_kwargs):
-    """A restricted page answers 404 to anyone outside its segments (not 403: no hint)."""
-    if not policy.can_view(page, request.user):
+    """A restricted page answers 404 to anyone outside its segments (not 403: no hint).
+
+    Wagtail's own privacy (login, password, groups) is answered by Wagtail's hook after this
+    one, with the sign-in page or the password form, so it is left out here.
+    """
+    if not policy.can_view(page, request.user, page_privacy=False):
         raise Http404
 
 
