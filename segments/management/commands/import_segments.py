@@ -2,6 +2,10 @@
 
 CSV: a header with ``email`` and ``segments`` (``product:ledger;stage:active``).
 JSON: ``[{"email": ..., "segments": ["product:ledger", "stage:active"]}, ...]``.
+
+The file is the truth for imported grants: what it no longer lists is revoked, members it
+does not list at all included. ``--partial`` is for a file of only some members (only
+theirs are replaced); ``--keep-missing`` revokes nothing. Grants made by staff are kept.
 """
 
 import csv
@@ -51,20 +55,33 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not revoke imported grants the file no longer lists.",
         )
+        parser.add_argument(
+            "--partial",
+            action="store_true",
+            help=(
+                "The file lists only some members: replace their imported grants and "
+                "leave the imported grants of members it does not list."
+            ),
+        )
 
-    def handle(self, path: Path, keep_missing: bool, **options):
+    def handle(self, path: Path, keep_missing: bool, partial: bool, **options):
         if not path.exists():
             raise CommandError(f"{path}: no such file")
         rows = read_rows(path)
         with tqdm(total=len(rows), desc="Importing", unit="member", disable=None) as bar:
             report = sync_imported_memberships(
-                rows, replace=not keep_missing, progress=lambda: bar.update(1)
+                rows,
+                replace=not keep_missing,
+                partial=partial,
+                progress=lambda: bar.update(1),
             )
         for error in report.errors:
             self.stderr.write(self.style.WARNING(error))
         self.stdout.write(
             self.style.SUCCESS(
-                f"granted {report.granted}, revoked {report.revoked}, "
+                f"granted {report.granted}, revoked {report.revoked} "
+                f"({report.revoked_unlisted} from {report.members_removed} members "
+                "no longer in the file), "
                 f"unchanged {report.unchanged}, errors {len(report.errors)}"
             )
         )
