@@ -1,8 +1,13 @@
 """The one Markdown pipeline: markdown-it-py renders, bleach sanitizes.
 
-Used by knowledge-base articles, announcements and (later) forum posts. Raw HTML in the
-source is never trusted: markdown-it escapes it (``html=False``) and bleach then strips
-anything outside an explicit allow-list, so even a renderer bug cannot let script through.
+Used by knowledge-base articles, announcements and forum posts. Raw HTML in the source is
+never trusted: markdown-it escapes it (``html=False``) and bleach then strips anything
+outside an explicit allow-list, so even a renderer bug cannot let script through.
+
+Heading ids (``##`` and ``###``) come from one ``HeadingIds`` per document: a document made
+of several blocks (an article body) shares one, so no id repeats across blocks, and none
+takes an id the page around it uses (``PAGE_IDS``). Content written by members (the forum)
+is rendered with ``id_prefix=USER_CONTENT_PREFIX``, so its ids can never meet the page's.
 """
 
 from __future__ import annotations
@@ -16,13 +21,40 @@ import bleach
 from bleach.css_sanitizer import CSSSanitizer
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from markdown_it import MarkdownIt
-from mdit_py_plugins.anchors import anchors_plugin
+from markdown_it.rules_core import StateCore
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 CALLOUT_KINDS = ("note", "tip", "warning")
-CALLOUT_LABELS = {"note": "Note", "tip": "Tip", "warning": "Warning"}
+CALLOUT_LABELS = {"note": _("Note"), "tip": _("Tip"), "warning": _("Warning")}
+
+# Prefix for the heading ids of content members write (forum posts).
+USER_CONTENT_PREFIX = "user-content-"
+# Ids the site's own templates give elements around rendered Markdown (skip link target,
+# titles, table of contents, "Was this helpful?", forum questions and answers...). A
+# heading never takes one: it gets the next free id instead.
+PAGE_IDS = frozenset(
+    {
+        "main", "site-menu", "site-search-q", "language-select", "kb-search-q",
+        "article-title", "announcement-title", "question-title", "question", "toc-heading",
+        "tags-heading", "related-heading", "helpful", "helpful-heading",
+        "helpful-tally-heading", "more-announcements", "announcements-follow",
+        "kb-featured-heading", "kb-categories-heading", "kb-tags-heading",
+        "category-articles-heading", "answers-heading", "answer-form", "your-answer-heading",
+        "forum-similar", "forum-you-heading", "forum-tags-heading", "forum-tag-options",
+        "forum-products-heading", "watched-heading", "profile-questions", "profile-answers",
+        "answer-website", "question-website", "hero-title", "hero-search-q", "hero-topics",
+        "home-announcements", "home-categories", "home-featured", "home-more-help",
+    }
+)  # fmt: skip
+# Ids with a number the templates make per item (``answer-12``, ``comment-3-heading``).
+PAGE_ID_PATTERN = re.compile(
+    r"(?:answer|comment|revision|dup)-\d+(?:-heading)?"
+    r"|(?:days|reason)-[a-z]+-\d+"
+    r"|comment-(?:body|help|website)-(?:question|\d+)"
+)
 
 ALLOWED_TAGS = frozenset(
     {
@@ -56,7 +88,7 @@ def _render_callout(self, tokens, idx, options, env):
     token = tokens[idx]
     if token.nesting == 1:
         kind = token.info.strip().split(" ", 1)[0]
-        label = html.escape(CALLOUT_LABELS.get(kind, kind.title()))
+        label = html.escape(str(CALLOUT_LABELS.get(kind, kind.title())))
         return (
             f'<div class="callout callout--{kind}" role="note" aria-label="{label}">'
             f'<p class="callout__label">{label}</p>\n'
@@ -68,11 +100,70 @@ def _heading_slug(text: str) -> str:
     return slugify(text) or "section"
 
 
+class HeadingIds:
+    """The heading ids handed out in one document, so that none is used twice.
+
+    Pass the same instance to every ``render_markdown``/``headings`` call of a document
+    made of several blocks. Without a prefix, ids the page itself uses are never handed
+    out; with one (``USER_CONTENT_PREFIX``), every id carries it.
+    """
+
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
+        self.taken: set[str] = set()
+
+    def is_free(self, candidate: str) -> bool:
+        if candidate in self.taken:
+            return False
+        return bool(self.prefix) or (
+            candidate not in PAGE_IDS and not PAGE_ID_PATTERN.fullmatch(candidate)
+        )
+
+    def claim(self, title: str) -> str:
+        base = self.prefix + _heading_slug(title)
+        candidate, n = base, 0
+        while not self.is_free(candidate):
+            n += 1
+            candidate = f"{base}-{n}"
+        self.taken.add(candidate)
+        return candidate
+
+
+_ENV_HEADING_IDS = "portico_heading_ids"
+HEADING_TAGS = ("h2", "h3")
+
+
+def _heading_ids_rule(state: StateCore) -> None:
+    """Give ``##`` and ``###`` headings their ids (replaces the anchors plugin, whose ids
+    were unique only within one call)."""
+    ids = state.env.get(_ENV_HEADING_IDS)
+    if ids is None:
+        ids = state.env[_ENV_HEADING_IDS] = HeadingIds()
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open" or token.tag not in HEADING_TAGS:
+            continue
+        inline = state.tokens[index + 1]
+        title = "".join(
+            child.content
+            for child in inline.children or []
+            if child.type in ("text", "code_inline")
+        )
+        token.attrSet("id", ids.claim(title))
+
+
+def _env(id_prefix: str, heading_ids: HeadingIds | None) -> dict:
+    if heading_ids is None:
+        heading_ids = HeadingIds(id_prefix)
+    elif id_prefix and heading_ids.prefix != id_prefix:
+        raise ValueError("id_prefix differs from the prefix of the HeadingIds given")
+    return {_ENV_HEADING_IDS: heading_ids}
+
+
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
     md.enable(["table", "strikethrough"])
-    md.use(anchors_plugin, min_level=2, max_level=3, slug_func=_heading_slug)
+    md.core.ruler.push("heading_ids", _heading_ids_rule)
     md.use(tasklists_plugin)
     for kind in CALLOUT_KINDS:
         md.use(container_plugin, name=kind, render=_render_callout)
@@ -108,11 +199,17 @@ def sanitize_html(value: str) -> str:
     )
 
 
-def render_markdown(text: str | None) -> SafeString:
-    """Markdown source → sanitized HTML, safe to put in a template."""
+def render_markdown(
+    text: str | None, *, id_prefix: str = "", heading_ids: HeadingIds | None = None
+) -> SafeString:
+    """Markdown source → sanitized HTML, safe to put in a template.
+
+    ``id_prefix`` goes before every heading id: ``USER_CONTENT_PREFIX`` for what members
+    write. ``heading_ids`` shares ids across the blocks of one document.
+    """
     if not text:
         return mark_safe("")
-    return mark_safe(sanitize_html(_parser().render(text)))
+    return mark_safe(sanitize_html(_parser().render(text, _env(id_prefix, heading_ids))))
 
 
 @dataclass(frozen=True)
@@ -122,14 +219,17 @@ class Heading:
     text: str
 
 
-def headings(text: str | None) -> list[Heading]:
-    """The ``##``/``###`` headings of a Markdown source, with the ids the renderer gives."""
+def headings(
+    text: str | None, *, id_prefix: str = "", heading_ids: HeadingIds | None = None
+) -> list[Heading]:
+    """The ``##``/``###`` headings of a Markdown source, with the ids the renderer gives
+    (given the same ``id_prefix`` and, for a document of several blocks, ``heading_ids``)."""
     if not text:
         return []
-    tokens = _parser().parse(text)
+    tokens = _parser().parse(text, _env(id_prefix, heading_ids))
     found = []
     for index, token in enumerate(tokens):
-        if token.type == "heading_open" and token.tag in ("h2", "h3"):
+        if token.type == "heading_open" and token.tag in HEADING_TAGS:
             inline = tokens[index + 1]
             found.append(
                 Heading(level=int(token.tag[1]), id=token.attrs.get("id", ""), text=inline.content)
