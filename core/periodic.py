@@ -54,7 +54,9 @@ class EmbeddedBeat:
                 found.append((name, entry["task"]))
         return found
 
-    def run(self, tasks: list[tuple[str, str]]) -> None:
+    def run(self, tasks: list[tuple[str, str]], *, background: bool = False) -> None:
+        """Run ``tasks`` one after the other; a background run uses (and closes) its own
+        database connections."""
         from django.db import close_old_connections, connections
 
         from config.celery import app
@@ -70,9 +72,10 @@ class EmbeddedBeat:
                     task.apply(throw=True)
                 except Exception:
                     logger.exception("Periodic task %s failed; it runs again later.", name)
-                close_old_connections()
+                if background:
+                    close_old_connections()
         finally:
-            if threading.current_thread() is not threading.main_thread():
+            if background:
                 connections.close_all()
 
     def tick(self, *, blocking: bool = False) -> threading.Thread | None:
@@ -89,7 +92,11 @@ class EmbeddedBeat:
                 self.run(tasks)
                 return None
             self._thread = threading.Thread(
-                target=self.run, args=(tasks,), name="portico-embedded-beat", daemon=True
+                target=self.run,
+                args=(tasks,),
+                kwargs={"background": True},
+                name="portico-embedded-beat",
+                daemon=True,
             )
             self._thread.start()
             return self._thread

@@ -15,8 +15,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from core.blocks import BodyStreamBlock, body_markdown
-from core.markdown import headings
+from core.blocks import BodyStreamBlock, body_headings, body_markdown
 from core.routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
 from segments.models import TargetedContentMixin
 
@@ -203,14 +202,8 @@ class ArticlePage(SingleQueryViewRestrictionsMixin, TargetedContentMixin, Page):
 
     @cached_property
     def table_of_contents(self):
-        # Each text block is rendered on its own, so its heading ids are computed on its own.
-        found = []
-        for child in self.body or []:
-            if child.block_type == "text":
-                found.extend(headings(child.value))
-            elif child.block_type == "callout":
-                found.extend(headings(child.value.get("text") or ""))
-        return found
+        # The ids the page renders: unique across the whole body, never one of the page's.
+        return body_headings(self.body)
 
     @property
     def last_updated(self):

@@ -267,9 +267,8 @@ def visible_items(ids: Iterable[str], user) -> dict[str, object]:
         source = sources.get(kind)
         if source is None:
             continue
+        # The policy also applies Wagtail's page privacy (login, password, groups).
         queryset = source().filter(pk__in=pks)
-        if kind in (ARTICLE, ANNOUNCEMENT) and not policy.is_privileged(user):
-            queryset = queryset.exclude(pk__in=_privately_restricted(queryset.model, pks))
         for obj in queryset:
             found[(kind, obj.pk)] = obj
     visible = {}
@@ -281,19 +280,6 @@ def visible_items(ids: Iterable[str], user) -> dict[str, object]:
         if obj is not None:
             visible[document_id] = obj
     return visible
-
-
-def _privately_restricted(model, pks) -> list[int]:
-    """Pages (of ``pks``) under Wagtail privacy: editors and staff only."""
-    from wagtail.models import PageViewRestriction
-
-    paths = list(PageViewRestriction.objects.values_list("page__path", flat=True))
-    if not paths:
-        return []
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return list(model.objects.filter(condition, pk__in=pks).values_list("pk", flat=True))
 
 
 def _heal(stale: Sequence[str]) -> None:

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "core.mfa.RequireStaffMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Without a broker there is no Celery beat: the web process runs the schedule itself.
     "core.periodic.EmbeddedBeatMiddleware",
@@ -159,9 +160,13 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# Editors, staff and superusers must set up an authenticator app before using the site.
+PORTICO_REQUIRE_MFA_FOR_STAFF = env_bool("PORTICO_REQUIRE_MFA_FOR_STAFF", False)
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAILADMIN_LOGIN_URL = "/account/login/"
+# Sign-in and password resets go through allauth (two-factor, rate limits), never Wagtail's.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_FRONTEND_LOGIN_URL = "/account/login/"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "txt", "md", "csv", "json", "zip", "png", "jpg"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

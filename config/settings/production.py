@@ -18,3 +18,4 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 # Wagtail's live preview shows the page in a same-origin frame, so frames stay SAMEORIGIN.
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
+PORTICO_REQUIRE_MFA_FOR_STAFF = env_bool("PORTICO_REQUIRE_MFA_FOR_STAFF", True)

@@ -2,7 +2,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.markdown import render_markdown
+from core.markdown import USER_CONTENT_PREFIX, render_markdown
 
 register = template.Library()
 
@@ -10,7 +10,7 @@ register = template.Library()
 @register.filter
 def forum_markdown(text):
     """A post's Markdown through the one sanitizing pipeline."""
-    return render_markdown(text)
+    return render_markdown(text, id_prefix=USER_CONTENT_PREFIX)
 
 
 @register.filter

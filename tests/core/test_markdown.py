@@ -407,10 +407,6 @@ def test_a_block_rendered_outside_its_page_keeps_its_own_ids(home):
     assert 'id="setup"' in str(third.render())  # no page in the context: per block
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kb/models.py ArticlePage.table_of_contents must use core.blocks.body_headings",
-)
 def test_table_of_contents_links_every_heading_of_the_body(client, home):
     article = article_with_repeated_headings()
     page = client.get(article.url)
