@@ -257,9 +257,7 @@ def visible_items(ids: Iterable[str], user) -> dict[str, object]:
             wanted[kind].add(int(pk))
     found: dict[tuple[str, int], object] = {}
     sources = {
-        ARTICLE: lambda: policy.visible_to(ArticlePage.objects.live(), user).prefetch_related(
-            "segments"
-        ),
+        ARTICLE: lambda: policy.visible_to(ArticlePage.objects.live(), user),
         ANNOUNCEMENT: lambda: policy.visible_to(AnnouncementPage.objects.live(), user),
         QUESTION: lambda: public_questions_for(user).select_related("product"),
     }
@@ -771,6 +769,8 @@ class SearchService:
         return self.similar(
             " ".join([tags, article.summary or ""]),
             user,
+            # Like this article, whoever reads it: no personal ranking (and no extra query).
+            person=ranking.Person(access=policy.access_terms(user)),
             title=article.title,
             types=(ARTICLE,),
             exclude_ids=[f"{ARTICLE}:{article.pk}"],
