@@ -17,7 +17,7 @@ SYNONYMS = [
     ("log in, sign in, login, signin", "Members say both."),
     ("2fa, two factor authentication, two-factor, mfa, multi-factor", ""),
     ("sso, single sign-on, saml", ""),
-    ("invoice, bill", "Customers outside accounting say bill."),
+    ("delete account, close account, remove account", ""),
     ("cancel subscription, end subscription, stop subscription", ""),
     ("text message, sms", ""),
 ]

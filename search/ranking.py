@@ -66,6 +66,9 @@ class Profile:
 
 SEARCH = Profile(
     name="search",
+    solved=1.15,
+    exact_title=1.5,
+    all_words_in_title=1.25,
     fields={
         "title": 4.0,
         "tag_names": 2.5,
