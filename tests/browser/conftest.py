@@ -5,10 +5,30 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test itself (creating data) must still be allowed.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class SerialWSGIServer(WSGIServer):
+    """The live server answers one request at a time.
+
+    With the in-memory SQLite test database every server thread shares the test's single
+    database connection, so two requests at once (a page and the click beacon it sends)
+    could use it concurrently. One at a time, as a page's requests arrive; Django closes
+    each connection after its response (``Connection: close``), so nothing waits on an idle
+    keep-alive connection.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+LiveServerThread.server_class = SerialWSGIServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
