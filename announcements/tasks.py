@@ -1,20 +1,13 @@
 """Background work for announcements (Celery; in-process when no broker is configured)."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
+
+from core.tasks import EMAIL_TASK_OPTIONS
 
 from . import services
 
 
-@shared_task(
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_announcement_emails(page_id: int) -> int:
     """Email a published announcement to its subscribers.
 

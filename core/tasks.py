@@ -1,12 +1,26 @@
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.core.management import call_command
+
+#: Options of every task that sends email: a failing mail server is retried with a growing
+#: delay (30 s up to 30 min, 8 times). The tasks record whom they reached, so a retry
+#: emails only the people not reached yet.
+EMAIL_TASK_OPTIONS = {
+    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+}
 
 
 @shared_task(name="core.publish_scheduled")
 def publish_scheduled():
     """Publish pages whose scheduled time has come and unpublish expired ones.
 
-    Celery beat runs it every minute (see CELERY_BEAT_SCHEDULE); without a broker, run
-    `manage.py publish_scheduled` from cron instead.
+    Celery beat runs it every minute (see CELERY_BEAT_SCHEDULE); without a broker, the web
+    process runs the same schedule (core/periodic.py).
     """
     call_command("publish_scheduled")

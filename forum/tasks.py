@@ -9,32 +9,23 @@ are idempotent: every recipient is recorded as their email goes out
 members not reached yet.
 """
 
-from smtplib import SMTPException
-
 from celery import shared_task
+
+from core.tasks import EMAIL_TASK_OPTIONS
 
 from . import notifications
 
-RETRY = {
-    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 30 * 60,
-    "retry_jitter": True,
-    "max_retries": 8,
-    "acks_late": True,
-}
 
-
-@shared_task(**RETRY)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def notify_new_answer(answer_id: int) -> int:
     return notifications.send_new_answer(answer_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def notify_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> int:
     return notifications.send_accepted_answer(answer_id, accepted_by_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def notify_mentions(kind: str, pk: int, exclude_user_ids: list[int] | None = None) -> int:
     return notifications.send_mentions(kind, pk, exclude_user_ids or ())

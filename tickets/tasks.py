@@ -5,33 +5,24 @@ from the database and send nothing for an internal note, so no queued id can eve
 note into an email.
 """
 
-from smtplib import SMTPException
-
 from celery import shared_task
+
+from core.tasks import EMAIL_TASK_OPTIONS
 
 from . import notifications, services
 
-RETRY = {
-    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 30 * 60,
-    "retry_jitter": True,
-    "max_retries": 8,
-    "acks_late": True,
-}
 
-
-@shared_task(**RETRY)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def notify_customer(message_id: int) -> int:
     return notifications.send_customer_reply(message_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def notify_assignee(message_id: int) -> int:
     return notifications.send_assignee_notice(message_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def confirm_ticket(ticket_id: int) -> int:
     return notifications.send_confirmation(ticket_id)
 
