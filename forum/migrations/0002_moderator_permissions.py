@@ -2,7 +2,8 @@
 
 from django.db import migrations
 
-GROUPS = ("Editors", "Moderators")
+from core.migration_helpers import group_permissions
+
 PERMISSIONS = {
     "question": ("view", "change"),
     "answer": ("view", "change"),
@@ -10,30 +11,6 @@ PERMISSIONS = {
     "postrevision": ("view",),
     "forumprofile": ("view", "add", "change"),
 }
-
-
-def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("forum")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    codenames = [f"{action}_{model}" for model, actions in PERMISSIONS.items() for action in actions]
-    permissions = list(
-        Permission.objects.filter(content_type__app_label="forum", codename__in=codenames)
-    )
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.add(*permissions)
-
-
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(content_type__app_label="forum")
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.remove(*permissions)
 
 
 class Migration(migrations.Migration):
@@ -44,4 +21,4 @@ class Migration(migrations.Migration):
         ("wagtailcore", "0002_initial_data"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [group_permissions("forum", {"Editors": PERMISSIONS, "Moderators": PERMISSIONS})]

@@ -2,35 +2,12 @@
 
 from django.db import migrations
 
-GROUPS = ("Editors",)
+from core.migration_helpers import group_permissions
+
 PERMISSIONS = {
     "synonym": ("view", "add", "change", "delete"),
     "searchlog": ("view",),
 }
-
-
-def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("search")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    codenames = [f"{action}_{model}" for model, actions in PERMISSIONS.items() for action in actions]
-    permissions = list(
-        Permission.objects.filter(content_type__app_label="search", codename__in=codenames)
-    )
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.add(*permissions)
-
-
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(content_type__app_label="search")
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.remove(*permissions)
 
 
 class Migration(migrations.Migration):
@@ -41,4 +18,4 @@ class Migration(migrations.Migration):
         ("wagtailcore", "0002_initial_data"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [group_permissions("search", {"Editors": PERMISSIONS})]

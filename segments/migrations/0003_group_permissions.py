@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from core.migration_helpers import group_permissions
+
 GROUP_PERMISSIONS = {
     "Editors": {"segment": ("view", "add", "change", "delete")},
     "Moderators": {
@@ -9,39 +11,6 @@ GROUP_PERMISSIONS = {
         "segmentmembership": ("view", "add", "change", "delete"),
     },
 }
-
-
-def _codenames(permissions):
-    return [f"{action}_{model}" for model, actions in permissions.items() for action in actions]
-
-
-def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("segments")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, permissions in GROUP_PERMISSIONS.items():
-        found = list(
-            Permission.objects.filter(
-                content_type__app_label="segments", codename__in=_codenames(permissions)
-            )
-        )
-        for group in Group.objects.filter(name=name):
-            group.permissions.add(*found)
-
-
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, permissions in GROUP_PERMISSIONS.items():
-        found = Permission.objects.filter(
-            content_type__app_label="segments", codename__in=_codenames(permissions)
-        )
-        for group in Group.objects.filter(name=name):
-            group.permissions.remove(*found)
 
 
 class Migration(migrations.Migration):
@@ -52,4 +21,4 @@ class Migration(migrations.Migration):
         ("wagtailcore", "0002_initial_data"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [group_permissions("segments", GROUP_PERMISSIONS)]

@@ -2,31 +2,7 @@
 
 from django.db import migrations
 
-GROUPS = ("Moderators",)
-CODENAMES = ("view_ticket", "change_ticket")
-
-
-def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("tickets")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = list(
-        Permission.objects.filter(content_type__app_label="tickets", codename__in=CODENAMES)
-    )
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.add(*permissions)
-
-
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(content_type__app_label="tickets")
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.remove(*permissions)
+from core.migration_helpers import group_permissions
 
 
 class Migration(migrations.Migration):
@@ -37,4 +13,4 @@ class Migration(migrations.Migration):
         ("wagtailcore", "0002_initial_data"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [group_permissions("tickets", {"Moderators": {"ticket": ("view", "change")}})]
