@@ -14,28 +14,17 @@ from collections.abc import Iterable
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .backends.text import english_analyzer
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: How much of a long text is scanned for the best passage.
 SCAN_CHARS = 20_000
 PASSAGE_CHARS = 220
 
 
-@functools.cache
-def _analyzer():
-    import tantivy
-
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
-
-
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    terms = _analyzer().analyze(word)
+    terms = english_analyzer().analyze(word)
     return terms[0] if terms else ""
 
 

@@ -55,7 +55,7 @@ from .base import (
     SearchUnavailable,
     new_version_name,
 )
-from .text import query_words
+from .text import english_analyzer, query_words
 
 POINTER = "CURRENT"
 SCHEMA_FILE = "portico-schema.json"
@@ -79,17 +79,6 @@ def build_schema() -> tantivy.Schema:
     for name in BOOLEAN_FIELDS:
         builder.add_boolean_field(name, stored=True, indexed=True, fast=True)
     return builder.build()
-
-
-def _analyzer() -> tantivy.TextAnalyzer:
-    """The query-side twin of tantivy's ``en_stem`` tokenizer."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
 
 
 def to_tantivy(document: SearchDocument) -> tantivy.Document:
@@ -133,7 +122,7 @@ class EmbeddedBackend(SearchBackend):
         self.writer_heap = max(_MIN_HEAP, int(writer_heap_mb * 1_000_000))
         self.lock_timeout = lock_timeout
         self.schema = build_schema()
-        self.analyzer = _analyzer()
+        self.analyzer = english_analyzer()
         self._indexes: dict[str, tantivy.Index] = {}
         self._metas: dict[str, bytes] = {}
         self._lock = threading.RLock()
@@ -436,6 +425,15 @@ class EmbeddedBackend(SearchBackend):
         found = (self._match(text, weights) for text in query.exclude)
         return [(Occur.MustNot, q) for q in found if q is not None]
 
+    def _allowed(self, query: Query, access: list[str] | None) -> Query:
+        """``query`` limited to documents the access terms allow (``None``: staff, all)."""
+        if access is None:
+            return query
+        allowed = Query.term_set_query(self.schema, "access", list(access))
+        return Query.boolean_query(
+            [(Occur.Must, query), (Occur.Must, Query.const_score_query(allowed, 0.0))]
+        )
+
     def _filter_clauses(self, query: SearchQuery) -> list[tuple[Occur, Query]]:
         clauses = []
         if query.access is not None:
@@ -526,18 +524,8 @@ class EmbeddedBackend(SearchBackend):
             [(Occur.Must, Query.term_query(self.schema, "title", t)) for t in head]
             + [(Occur.Must, prefix)]
         )
-        clauses = [(Occur.Must, title)]
-        if access is not None:
-            clauses.append(
-                (
-                    Occur.Must,
-                    Query.const_score_query(
-                        Query.term_set_query(self.schema, "access", list(access)), 0.0
-                    ),
-                )
-            )
         searcher = index.searcher()
-        result = searcher.search(Query.boolean_query(clauses), limit)
+        result = searcher.search(self._allowed(title, access), limit)
         return [from_tantivy(searcher.doc(address)) for _score, address in result.hits]
 
     def near_matches(
@@ -557,18 +545,8 @@ class EmbeddedBackend(SearchBackend):
                 for field in ("title", "text")
             ]
         )
-        clauses = [(Occur.Must, fuzzy)]
-        if access is not None:
-            clauses.append(
-                (
-                    Occur.Must,
-                    Query.const_score_query(
-                        Query.term_set_query(self.schema, "access", list(access)), 0.0
-                    ),
-                )
-            )
         searcher = index.searcher()
-        result = searcher.search(Query.boolean_query(clauses), limit, count=False)
+        result = searcher.search(self._allowed(fuzzy, access), limit, count=False)
         return [from_tantivy(searcher.doc(address)) for _score, address in result.hits]
 
     def get(self, ids: Iterable[str]) -> dict[str, SearchDocument]:

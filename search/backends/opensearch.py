@@ -389,10 +389,13 @@ class OpenSearchBackend(SearchBackend):
         weights = dict.fromkeys(TEXT_FIELDS, 1.0)
         return [self._match(text, weights) for text in query.exclude if query_words(text)]
 
+    @staticmethod
+    def _allowed(access: list[str] | None) -> list[dict]:
+        """The filter clause for the access terms (none for staff)."""
+        return [] if access is None else [{"terms": {"access": list(access)}}]
+
     def _filters(self, query: SearchQuery) -> list[dict]:
-        clauses = []
-        if query.access is not None:
-            clauses.append({"terms": {"access": list(query.access)}})
+        clauses = self._allowed(query.access)
         for field, values in query.filters.items():
             if field in BOOLEAN_FIELDS:
                 clauses.append({"terms": {field: [bool(v) for v in values]}})
@@ -453,7 +456,7 @@ class OpenSearchBackend(SearchBackend):
         words = query_words(prefix)
         if not words or limit <= 0:
             return []
-        filters = [] if access is None else [{"terms": {"access": list(access)}}]
+        filters = self._allowed(access)
         body = {
             "size": limit,
             "query": {
@@ -486,7 +489,7 @@ class OpenSearchBackend(SearchBackend):
         if len(words) != 1 or limit <= 0:
             return []
         distance = 1 if len(words[0]) <= 4 else 2
-        filters = [] if access is None else [{"terms": {"access": list(access)}}]
+        filters = self._allowed(access)
         body = {
             "size": limit,
             "query": {
