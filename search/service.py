@@ -86,10 +86,12 @@ def person_for(user) -> ranking.Person:
     access = policy.access_terms(user)
     if user is None or not getattr(user, "is_authenticated", False):
         return ranking.Person(access=access)
-    cached = getattr(user, "_portico_search_person", None)
-    if cached is not None:
-        return cached
     granted = policy.granted_segment_ids(user)
+    # Kept on the user object for the request, and only while the grants are the same
+    # (``policy.forget`` after a grant changes them).
+    cached = getattr(user, "_portico_search_person", None)
+    if cached is not None and cached[0] == granted:
+        return cached[1]
     rows = Segment.objects.filter(
         Q(pk__in=granted) | Q(declared_by=user.pk) | Q(declared_role_of=user.pk)
     ).values_list("pk", "kind", "slug")
@@ -106,7 +108,7 @@ def person_for(user) -> ranking.Person:
         stages=frozenset(kinds[Segment.Kind.STAGE]),
         label=" ".join(keys)[:300] or ("staff" if access is None else "member"),
     )
-    user._portico_search_person = person
+    user._portico_search_person = (granted, person)
     return person
 
 
@@ -245,39 +247,28 @@ def visible_items(ids: Iterable[str], user) -> dict[str, object]:
     """The database object of each id ``user`` may see now (a page, a question)."""
     from announcements.models import AnnouncementPage
     from forum.visibility import public_questions_for
+    from indexing.documents import source_key
     from kb.models import ArticlePage
 
+    # An attached file is visible when its article is.
+    owners = {document_id: source_key(document_id) for document_id in ids}
     wanted: dict[str, set[int]] = defaultdict(set)
-    ids = list(ids)
-    for document_id in ids:
-        kind, pk = split_id(document_id)
-        if kind == DOCUMENT:
-            kind, pk = ARTICLE, pk.split("-", 1)[0]
+    for key in owners.values():
+        kind, pk = split_id(key)
         if pk.isdigit():
             wanted[kind].add(int(pk))
-    found: dict[tuple[str, int], object] = {}
     sources = {
         ARTICLE: lambda: policy.visible_to(ArticlePage.objects.live(), user),
         ANNOUNCEMENT: lambda: policy.visible_to(AnnouncementPage.objects.live(), user),
         QUESTION: lambda: public_questions_for(user).select_related("product"),
     }
+    found: dict[str, object] = {}
     for kind, pks in wanted.items():
-        source = sources.get(kind)
-        if source is None:
-            continue
-        # The policy also applies Wagtail's page privacy (login, password, groups).
-        queryset = source().filter(pk__in=pks)
-        for obj in queryset:
-            found[(kind, obj.pk)] = obj
-    visible = {}
-    for document_id in ids:
-        kind, pk = split_id(document_id)
-        if kind == DOCUMENT:
-            kind, pk = ARTICLE, pk.split("-", 1)[0]
-        obj = found.get((kind, int(pk))) if pk.isdigit() else None
-        if obj is not None:
-            visible[document_id] = obj
-    return visible
+        if kind in sources:
+            # The policy also applies Wagtail's page privacy (login, password, groups).
+            for obj in sources[kind]().filter(pk__in=pks):
+                found[f"{kind}:{obj.pk}"] = obj
+    return {document_id: found[key] for document_id, key in owners.items() if key in found}
 
 
 def _heal(stale: Sequence[str]) -> None:
@@ -321,7 +312,6 @@ class SearchService:
     def _resolve_filters(self, request: SearchRequest, parsed) -> tuple[dict, list[str]]:
         """Engine filters from the URL's facets and the query's ``product:``/``tag:``/
         ``type:``; returns them with notes about values that match nothing."""
-        from segments.models import Segment
 
         notes: list[str] = []
         types = [*request.types, *parsed.filters.get("type", [])]
@@ -345,11 +335,7 @@ class SearchService:
                 filters["type"] = resolved
         if products:
             known = {
-                key.lower(): slug
-                for slug, name in Segment.objects.filter(kind=Segment.Kind.PRODUCT).values_list(
-                    "slug", "name"
-                )
-                for key in (slug, name)
+                key.lower(): slug for slug, name in product_names().items() for key in (slug, name)
             }
             resolved = []
             for value in products:
@@ -396,10 +382,8 @@ class SearchService:
         page.messages += notes
         page.filters = filters
         person = person or person_for(user)
-        backend = None
         try:
-            backend = self.backend
-            page.backend = backend.name
+            page.backend = self.backend.name
             if parsed.is_empty and not filters:
                 return page
             self._run(page, parsed, person, filters, user)
