@@ -39,8 +39,6 @@ class Profile:
     #: Text field weights for the engine's BM25.
     fields: dict[str, float]
     phrase_boost: float = 1.0
-    #: Similar content: how much a word of the question's title weighs against its body.
-    title_words: float = 1.0
     balance: float = 0.5
     solved: float = 1.25
     unanswered: float = 0.8

@@ -140,15 +140,13 @@ class SearchQuery:
     as a phrase); ``min_should_match`` then counts groups. ``phrases`` must all occur,
     ``exclude`` (words or phrases) must not occur in any text field. ``phrase_boost`` > 0
     scores the words of ``text``, in order, as one phrase in the title and the body.
-    ``group_weights`` weighs groups (the words of a question's title over its body).
+
     ``filters`` maps a field of ``FILTER_FIELDS`` to the values allowed (any of them);
     different fields must all match.
     """
 
     text: str = ""
     groups: list[tuple[str, ...]] | None = None
-    #: A weight per group (same order; missing ones weigh 1).
-    group_weights: list[float] | None = None
     phrases: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     phrase_boost: float = 0.0
@@ -183,11 +181,6 @@ class SearchQuery:
             self.groups = [tuple(g) for g in self.groups if any(a.strip() for a in g)]
         self.phrases = [p for p in self.phrases if p.strip()]
         self.exclude = [e for e in self.exclude if e.strip()]
-
-    def clause_weights(self) -> list[float]:
-        clauses = self.clauses()
-        weights = list(self.group_weights or [])[: len(clauses)]
-        return weights + [1.0] * (len(clauses) - len(weights))
 
     def clauses(self) -> list[tuple[str, ...]]:
         """The OR-ed clauses: ``groups``, or one clause per word of ``text``."""

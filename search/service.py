@@ -675,21 +675,18 @@ class SearchService:
     ) -> list[Result]:
         """What answers a question being asked (``title``, and the rest in ``text``; a
         problem description): the forum's similar questions, contact-support suggestions
-        and the relevance benchmark all come through here. The words of the title weigh
-        ``profile.title_words`` times the others. ``within`` limits to those ids."""
+        and the relevance benchmark all come through here. ``within`` limits to those ids."""
         profile = profile or ranking.SIMILAR
-        groups, weights = self._similar_groups(title, text)
-        if not groups or limit <= 0:
+        groups = self._similar_groups(title, text)
+        if not groups or limit <= 0 or (within is not None and not within):
             return []
         person = person or person_for(user)
         filters: dict[str, list[str]] = {"type": list(types)}
         if within is not None:
             filters["id"] = list(within)
-            if not within:
-                return []
+        excluded = set(exclude_ids)
         query = SearchQuery(
             groups=groups,
-            group_weights=[profile.title_words if w else 1.0 for w in weights],
             access=person.access,
             filters=filters,
             fields=profile.fields,
@@ -697,7 +694,7 @@ class SearchService:
             limit=window or max(limit * 4, 40) + len(exclude_ids),
         )
         keywords = [a for g in groups for a in g[:1]]
-        hits = [h for h in self.backend.search(query).hits if h.id not in set(exclude_ids)]
+        hits = [h for h in self.backend.search(query).hits if h.id not in excluded]
         if product:
             person = replace(person, products=frozenset({product}))
         ordered = ranking.rank(hits, profile, person, query_words=keywords)
@@ -728,9 +725,9 @@ class SearchService:
                 result.trail = trails.get(result.obj.path, [])
 
     @staticmethod
-    def _similar_groups(title: str, text: str) -> tuple[list[tuple[str, ...]], list[bool]]:
+    def _similar_groups(title: str, text: str) -> list[tuple[str, ...]]:
         """OR-groups of the keywords of ``title`` then ``text`` (each word once, at most
-        ``SIMILAR_MAX_WORDS``), and for each whether it came from the title."""
+        ``SIMILAR_MAX_WORDS``)."""
 
         def keywords(value: str) -> list[str]:
             words = query_words(" ".join(str(value or "").split())[:20_000], limit=10_000)
@@ -739,13 +736,8 @@ class SearchService:
 
         head = keywords(title)[:SIMILAR_MAX_WORDS]
         rest = [w for w in keywords(text) if w not in set(head)]
-        groups, from_title = [], []
-        for words, flag in ((head, True), (rest, False)):
-            for group in synonyms.expand(words):
-                if len(groups) < SIMILAR_MAX_WORDS:
-                    groups.append(group)
-                    from_title.append(flag)
-        return groups, from_title
+        groups = [*synonyms.expand(head), *synonyms.expand(rest)]
+        return groups[:SIMILAR_MAX_WORDS]
 
     def related(self, article, user, *, limit: int = 5) -> list[Result]:
         """Articles about the same thing as ``article`` (its title, tags and summary)."""

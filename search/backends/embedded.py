@@ -387,11 +387,7 @@ class EmbeddedBackend(SearchBackend):
     def _text_query(self, query: SearchQuery) -> Query | None:
         """Scored part of the query; ``None`` when nothing in it can match a term."""
         weights = query.weights
-        groups = []
-        for clause, boost in zip(query.clauses(), query.clause_weights(), strict=True):
-            group = self._group(clause, weights)
-            if group is not None:
-                groups.append(group if boost == 1.0 else Query.boost_query(group, boost))
+        groups = [g for g in (self._group(c, weights) for c in query.clauses()) if g is not None]
         phrases = [p for p in (self._match(p, weights) for p in query.phrases) if p is not None]
         if len(phrases) < len(query.phrases):
             return Query.empty_query()  # a required phrase with no searchable word

@@ -346,13 +346,7 @@ class OpenSearchBackend(SearchBackend):
 
     def _text_query(self, query: SearchQuery) -> dict | None:
         weights = query.weights
-        groups = []
-        for clause, boost in zip(query.clauses(), query.clause_weights(), strict=True):
-            if query_words(" ".join(clause)):
-                group = self._group(clause, weights)
-                groups.append(
-                    group if boost == 1.0 else {"bool": {"should": [group], "boost": boost}}
-                )
+        groups = [self._group(c, weights) for c in query.clauses() if query_words(" ".join(c))]
         phrases = [self._match(p, weights) for p in query.phrases if query_words(p)]
         if len(phrases) < len(query.phrases):
             return {"match_none": {}}
