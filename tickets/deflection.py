@@ -17,6 +17,7 @@ ranking as the forum's similar questions). The contract:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import asdict, dataclass
@@ -55,10 +56,6 @@ class Suggestion:
         return asdict(self)
 
 
-class _NoSearchApp(Exception):
-    """Stands in for ``SearchBackendError`` when the search app is not installed."""
-
-
 def suggest_answers(
     text: str, user, *, product: str | None = None, limit: int = 5
 ) -> list[Suggestion]:
@@ -67,16 +64,13 @@ def suggest_answers(
     text = " ".join(str(text or "").split())[:MAX_TEXT_LENGTH]
     if len(text) < MIN_TEXT_LENGTH or limit <= 0:
         return []
+    from search.backends import SearchBackendError
+
+    # Inside a transaction, a savepoint: a failing query must not spoil the caller's work.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
-        from search.backends import SearchBackendError
-    except ImportError:  # pragma: no cover - the search app is part of the project
-        SearchBackendError = _NoSearchApp
-    try:
-        if connection.in_atomic_block:
-            # A failing query must not spoil the caller's transaction.
-            with transaction.atomic():
-                return _suggest(text, user, product=product, limit=limit)
-        return _suggest(text, user, product=product, limit=limit)
+        with guard:
+            return _suggest(text, user, product=product, limit=limit)
     except SearchBackendError as error:
         logger.warning(
             "Answer suggestions are unavailable (search: %s); support continues without them.",
