@@ -96,6 +96,22 @@ def _article_id(pk) -> str:
 # --- Builders -----------------------------------------------------------------------------
 
 
+def page_fields(page) -> dict:
+    """What every page document holds: title, URL, text, summary, audience, dates."""
+    return {
+        "title": page.title,
+        "url": page_url(page),
+        "text": markdown_to_text(body_markdown(page.body)),
+        "summary": page.summary,
+        **segment_fields(page),
+        "access": page_access(page),
+        "locale": page_locale(page),
+        "created": page.first_published_at,
+        "updated": _later(page.last_published_at, page.first_published_at),
+        "published": page.first_published_at,
+    }
+
+
 def build_article(page) -> SearchDocument | None:
     if not page.live or page.expired:
         return None
@@ -105,17 +121,8 @@ def build_article(page) -> SearchDocument | None:
     return SearchDocument(
         id=_article_id(page.pk),
         type=ARTICLE,
-        title=page.title,
-        url=page_url(page),
-        text=markdown_to_text(body_markdown(page.body)),
-        summary=page.summary,
+        **page_fields(page),
         **tag_fields(item.tag for item in page.tagged_items.all()),
-        **segment_fields(page),
-        access=page_access(page),
-        locale=page_locale(page),
-        created=page.first_published_at,
-        updated=_later(page.last_published_at, page.first_published_at),
-        published=page.first_published_at,
         helpful_votes=helpful,
         promoted=page.featured,
     )
@@ -188,21 +195,11 @@ def build_article_documents(page) -> list[SearchDocument]:
 def build_announcement(page) -> SearchDocument | None:
     if not page.live or page.expired:
         return None
-    date = datetime.combine(page.date, time.min, tzinfo=UTC) if page.date else None
+    fields = page_fields(page)
+    if page.date:  # an announcement's editorial date
+        fields["published"] = datetime.combine(page.date, time.min, tzinfo=UTC)
     return SearchDocument(
-        id=doc_id(ANNOUNCEMENT, page.pk),
-        type=ANNOUNCEMENT,
-        title=page.title,
-        url=page_url(page),
-        text=markdown_to_text(body_markdown(page.body)),
-        summary=page.summary,
-        **segment_fields(page),
-        access=page_access(page),
-        locale=page_locale(page),
-        created=page.first_published_at,
-        updated=_later(page.last_published_at, page.first_published_at),
-        published=date or page.first_published_at,
-        promoted=page.pinned,
+        id=doc_id(ANNOUNCEMENT, page.pk), type=ANNOUNCEMENT, **fields, promoted=page.pinned
     )
 
 
