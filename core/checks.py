@@ -48,4 +48,13 @@ def check_production_services(app_configs, **kwargs):
                 id="portico.W002",
             )
         )
+    if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
+        warnings.append(
+            Warning(
+                "The cache lives in each process's memory: sign-in rate limits and cached "
+                "pages are not shared between web processes.",
+                hint="Set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/1.",
+                id="portico.W003",
+            )
+        )
     return warnings

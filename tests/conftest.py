@@ -44,6 +44,16 @@ def staff(db):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache (rate limits, Wagtail's renditions, cached
+    fragments of another test's database)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def isolated_search(request, settings, tmp_path_factory):
     """Every test gets its own empty search index, so no test sees another's documents
     (and no cached synonyms or product names of another test's database)."""

@@ -1,8 +1,11 @@
+from allauth.account import forms as allauth_forms
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from segments.models import Segment
+
+from .emails import InternationalEmailField
 
 
 class ProfileForm(forms.ModelForm):
@@ -45,3 +48,22 @@ class ProfileForm(forms.ModelForm):
         )
         self.fields["declared_role"].queryset = Segment.objects.filter(kind=Segment.Kind.ROLE)
         self.fields["display_name"].widget.attrs.update({"autocomplete": "nickname"})
+
+
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's sign-in form, accepting internationalised email addresses."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = InternationalEmailField()
+        self.order_fields(["login", "password", "remember"])
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up form, accepting internationalised email addresses."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        self.fields["email"] = InternationalEmailField(label=field.label, required=field.required)
+        self.order_fields(["email", "password1", "password2"])

@@ -54,4 +54,5 @@ def test_deliveries_list(admin_client):
 
 def test_members_cannot_reach_the_admin(client, member):
     client.force_login(member)
-    assert client.get(reverse("announcement_subscriptions:index")).status_code == 302
+    # A clear 403 page, never a redirect back to the sign-in page (which loops).
+    assert client.get(reverse("announcement_subscriptions:index")).status_code == 403

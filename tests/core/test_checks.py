@@ -28,6 +28,11 @@ def test_production_without_broker_warns():
     assert "portico.W001" in [w.id for w in check_production_services(None)]
 
 
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+def test_production_with_a_per_process_cache_warns():
+    assert "portico.W003" in [w.id for w in check_production_services(None)]
+
+
 def test_check_deploy_is_clean_with_production_values(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
@@ -37,6 +42,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "EMAIL_HOST": "smtp.example.com",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
         "PORTICO_VAR_DIR": str(tmp_path),
     }
     result = subprocess.run(
