@@ -1,5 +1,4 @@
-from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -7,6 +6,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from core import views as core_views
+from segments.media import serve_media
 
 urlpatterns = [
     # Sign-in goes through allauth (second factor, rate limits), never Wagtail's own form.
@@ -16,6 +16,13 @@ urlpatterns = [
         name="admin_login",
     ),
     path("admin/", include(wagtailadmin_urls)),
+    # Wagtail's front-end sign-in form (used for page privacy) would be a second door
+    # without the second factor, the rate limits or the verified-email rule.
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="wagtailcore_login",
+    ),
     path("documents/", include(wagtaildocs_urls)),
     path("account/", include("users.urls")),
     path("account/", include("announcements.account_urls")),
@@ -30,9 +37,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files follow their content's access: checked, then sent (never a public folder).
+urlpatterns += [re_path(r"^media/(?P<path>.+)$", serve_media, name="media")]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -217,3 +217,63 @@ def visible_to(queryset: QuerySet, user) -> QuerySet:
     if granted:
         allowed |= Q(pk__in=model.objects.filter(segments__in=granted).values("pk"))
     return queryset.filter(allowed)
+
+
+# --- Files: documents and images follow the content that uses them ----------------------
+
+
+def _passes_collection_privacy(obj, user) -> bool:
+    """Wagtail's collection privacy (login, groups; a password is for editors only)."""
+    collection = getattr(obj, "collection", None)
+    if collection is None:
+        return True
+    from wagtail.models import CollectionViewRestriction
+
+    for restriction in collection.get_view_restrictions():
+        if restriction.restriction_type == CollectionViewRestriction.LOGIN and _is_authenticated(
+            user
+        ):
+            continue
+        if (
+            restriction.restriction_type == CollectionViewRestriction.GROUPS
+            and _is_authenticated(user)
+            and set(restriction.groups.values_list("pk", flat=True)) & _group_ids(user)
+        ):
+            continue
+        return False
+    return True
+
+
+def pages_using(obj) -> dict[type, list[str]]:
+    """Specific page models → ids of the pages whose content uses ``obj`` (a document or
+    an image), from Wagtail's reference index."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ReferenceIndex
+
+    page_type = ContentType.objects.get_for_model(Page)
+    found: dict[type, list[str]] = {}
+    rows = ReferenceIndex.get_references_to(obj).filter(base_content_type=page_type)
+    for content_type_id, object_id in rows.values_list("content_type_id", "object_id"):
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is not None:
+            found.setdefault(model, []).append(object_id)
+    return found
+
+
+def can_view_file(obj, user) -> bool:
+    """May ``user`` download ``obj`` — a Wagtail document or image (or a rendition's image)?
+
+    A file follows the content that uses it: it is served to a person who may see at least
+    one published page whose content uses it (the page's segments and Wagtail privacy
+    apply), and never to anyone else. A file no published page uses (an upload waiting
+    for its article, a file of a draft or of unpublished content) is for editors and staff
+    only. Wagtail's collection privacy applies on top.
+    """
+    if is_privileged(user):
+        return True
+    if not _passes_collection_privacy(obj, user):
+        return False
+    for model, ids in pages_using(obj).items():
+        if visible_to(model.objects.live().filter(pk__in=ids), user).exists():
+            return True
+    return False

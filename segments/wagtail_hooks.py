@@ -1,7 +1,5 @@
-from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from wagtail import hooks
-from wagtail.models import ReferenceIndex
 
 from . import policy
 from .viewsets import SegmentsViewSetGroup
@@ -25,24 +23,8 @@ def deny_restricted_pages(page, request, serve_args, serve_kwargs):
 
 @hooks.register("before_serve_document")
 def deny_documents_of_restricted_content(document, request):
-    """A file used only by content the person may not see answers 404 too.
-
-    Wagtail's reference index knows which pages use a document. If every segment-aware item
-    that uses it is hidden from this person, the file is hidden as well; a file that public
-    content uses, or that nothing segment-aware uses, is served as usual.
-    """
-    if policy.is_privileged(request.user):
-        return None
-    users = []
-    for content_type_id, object_id in ReferenceIndex.get_references_to(document).values_list(
-        "content_type_id", "object_id"
-    ):
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
-        if model is None or not hasattr(model, "restricted"):
-            continue
-        item = model._default_manager.filter(pk=object_id).first()
-        if item is not None:
-            users.append(item)
-    if users and not any(policy.can_view(item, request.user) for item in users):
+    """A document follows the content that uses it (``policy.can_view_file``): 404 to
+    anyone who may not see a published page using it, like the page itself."""
+    if not policy.can_view_file(document, request.user):
         raise Http404
     return None

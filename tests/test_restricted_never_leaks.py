@@ -1,8 +1,13 @@
-"""Restricted content never leaks: crawl the whole demo site as outsiders and look for the
-distinctive words that only restricted items contain — in pages, listings, tag pages,
-search (page, facets, snippets, "did you mean"), the search API and type-ahead, the
-forum's similar questions, feeds, the sitemap and every link reachable from the home
-page. The search index holds the whole demo, restricted items included."""
+"""Restricted content never leaks: crawl the whole demo site as outsiders and as every demo
+member, and look for the distinctive words that only restricted items contain — in pages,
+listings, tag pages, search (page, facets, snippets, "did you mean"), the search API and
+type-ahead, the forum's similar questions, feeds, the sitemap, every link reachable from
+the home page, and every file and image those pages link to or show. The search index
+holds the whole demo, restricted items included.
+
+Files are also tried directly, by every road to them (Wagtail's document URL, the stored
+file, each image rendition), as every account: a file must answer exactly when a published
+page that uses it opens for that account."""
 
 import html
 import re
@@ -18,8 +23,23 @@ from segments.models import Segment
 from segments.services import resolve_segment
 from tests.factories import UserFactory
 
-HREF = re.compile(r'href="([^"]+)"')
-SKIP_PREFIXES = ("/admin/", "/documents/", "/account/logout", "/static/", "/media/", "/i18n/")
+LINK = re.compile(r'(?:href|src)="([^"]+)"')
+SRCSET = re.compile(r'srcset="([^"]+)"')
+SKIP_PREFIXES = ("/admin/", "/account/logout", "/static/", "/i18n/")
+FILE_PREFIXES = ("/documents/", "/media/")
+
+
+def links(body: str) -> list[str]:
+    found = LINK.findall(body)
+    for srcset in SRCSET.findall(body):
+        found += [item.strip().split(" ")[0] for item in srcset.split(",") if item.strip()]
+    return found
+
+
+def content_of(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 def restricted_words() -> dict[str, str]:
@@ -73,11 +93,11 @@ class RestrictedContentNeverLeaks(TestCase):
                 queue.append(response["Location"])
                 seen[url] = ""
                 continue
-            body = response.content.decode("utf-8", "replace")
+            body = content_of(response).decode("utf-8", "replace")
             seen[url] = body
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 continue
-            for href in HREF.findall(body):
+            for href in links(body):
                 href = urldefrag(href.replace("&amp;", "&"))[0]
                 parsed = urlparse(href)
                 if parsed.netloc and parsed.netloc not in ("testserver", "127.0.0.1:8000"):
@@ -87,11 +107,18 @@ class RestrictedContentNeverLeaks(TestCase):
                     queue.append(path)
         return seen
 
-    def assert_no_leak(self, client: Client, who: str) -> None:
+    def assert_no_leak(self, client: Client, who: str, user=None) -> None:
+        from segments import policy
+
         pages = self.crawl(client)
         self.assertGreater(len(pages), 60, "the crawl should reach the whole site")
-        restricted = self.restricted_pages()
+        files = [url for url in pages if url.startswith(FILE_PREFIXES)]
+        self.assertGreaterEqual(len(files), 3, f"{who}: the crawl should follow files and images")
+        restricted = [p for p in self.restricted_pages() if not policy.can_view(p, user)]
         self.assertTrue(restricted)
+        hidden_words = {
+            slug: word for slug, word in self.words.items() if slug not in self.visible_slugs(user)
+        }
         for url, body in pages.items():
             text = body.lower()
             for page in restricted:
@@ -100,13 +127,33 @@ class RestrictedContentNeverLeaks(TestCase):
                     html.escape(page.title).lower(), text, f"{who} saw {page.title!r} at {url}"
                 )
             typed = unquote(unquote(url)).lower()
-            for slug, word in self.words.items():
+            for slug, word in hidden_words.items():
                 # A page whose URL carries the word (a search, a sign-in link's ?next=) may
                 # echo the visitor's own input back; nothing else may.
                 haystack = text.replace(word.lower(), "") if word.lower() in typed else text
                 self.assertNotIn(word.lower(), haystack, f"{who} saw {word!r} ({slug}) at {url}")
         for page in restricted:
             self.assertEqual(client.get(page.url).status_code, 404, f"{who} opened {page.url}")
+
+    def visible_slugs(self, user) -> set[str]:
+        """Keys of the restricted items ``user`` may see (their words may show up)."""
+        from django.db.models import Q
+
+        from forum.models import Question
+        from segments import policy
+
+        if user is None:
+            return set()
+        pages = {p.slug: p for p in self.restricted_pages()}
+        visible = set()
+        for key, word in self.words.items():
+            if key in pages:
+                items = [pages[key]]
+            else:  # a forum question, known by its file name: find it by its word
+                items = Question.objects.filter(Q(title__icontains=word) | Q(body__icontains=word))
+            if any(policy.can_view(item, user) for item in items):
+                visible.add(key)
+        return visible
 
     def restricted_pages(self):
         return [
@@ -119,7 +166,71 @@ class RestrictedContentNeverLeaks(TestCase):
     def test_member_who_only_declared_segments_finds_nothing(self):
         client = Client()
         client.force_login(self.declarer)
-        self.assert_no_leak(client, "a member with declared segments only")
+        self.assert_no_leak(client, "a member with declared segments only", self.declarer)
+
+    def test_each_demo_member_finds_nothing_beyond_their_grants(self):
+        from django.contrib.auth import get_user_model
+
+        members = get_user_model().objects.filter(username__startswith="member-").order_by("pk")
+        self.assertGreaterEqual(members.count(), 4)
+        for member in members:
+            client = Client()
+            client.force_login(member)
+            self.assert_no_leak(client, member.username, member)
+
+    def test_every_file_answers_exactly_to_the_people_who_may_open_a_page_using_it(self):
+        from django.contrib.auth import get_user_model
+        from wagtail.documents import get_document_model
+        from wagtail.images import get_image_model
+
+        accounts = [
+            None,
+            self.declarer,
+            *get_user_model().objects.filter(username__startswith="member-"),
+        ]
+        documents = list(get_document_model().objects.all())
+        images = list(get_image_model().objects.all())
+        self.assertGreaterEqual(len(documents), 4)
+        self.assertGreaterEqual(len(images), 2)
+        pages = [p for p in Page.objects.live().specific() if hasattr(p, "body")]
+        checked = 0
+        for account in accounts:
+            client = Client()
+            if account is not None:
+                client.force_login(account)
+            opens = {p.pk: client.get(p.url).status_code == 200 for p in pages}
+            for item in [*documents, *images]:
+                users = [p for p in pages if self._uses(p, item)]
+                expected = any(opens[p.pk] for p in users)
+                roads = self._roads(item)
+                for road in roads:
+                    status = client.get(road).status_code
+                    self.assertEqual(
+                        status == 200,
+                        expected,
+                        f"{getattr(account, 'username', 'visitor')}: {road} answered {status}",
+                    )
+                    checked += 1
+        self.assertGreater(checked, 30)
+        # The demo has both kinds: files of restricted content and files of public content.
+        anonymous = Client()
+        answers = {anonymous.get(self._roads(i)[0]).status_code for i in [*documents, *images]}
+        self.assertEqual(answers, {200, 404})
+
+    @staticmethod
+    def _uses(page, item) -> bool:
+        kind = "image" if hasattr(item, "get_rendition") else "document"
+        for block in page.body:
+            if block.block_type == kind and getattr(block.value.get(kind), "pk", None) == item.pk:
+                return True
+        return False
+
+    @staticmethod
+    def _roads(item) -> list[str]:
+        if hasattr(item, "get_rendition"):
+            rendition = item.get_rendition("width-480")
+            return [f"/media/{item.file.name}", f"/media/{rendition.file.name}"]
+        return [item.url, f"/media/{item.file.name}"]
 
     def test_granted_members_see_their_restricted_pages(self):
         from django.contrib.auth import get_user_model

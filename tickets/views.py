@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.sendfile import sendfile
 from segments.models import Segment
 
 from . import conf, services
@@ -403,14 +404,15 @@ def attachment(request, pk: int, name: str):
     if not allowed:
         raise Http404
     try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
+        path = item.file.path
+    except (FileNotFoundError, ValueError):
         raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=item.content_type,
-        as_attachment=not item.is_image,
-        filename=item.name,
+    response = sendfile(
+        request,
+        path,
+        attachment=not item.is_image,
+        attachment_filename=item.name,
+        mimetype=item.content_type,
     )
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "core.mfa.RequireStaffMFAMiddleware",
+    "users.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Without a broker there is no Celery beat: the web process runs the schedule itself.
     "core.periodic.EmbeddedBeatMiddleware",
@@ -133,6 +134,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ------------------------------------------------------------------------------
+# Rate limits (sign-in, anonymous endpoints) and shared page fragments live here, so every
+# process of a site must share it: `redis://…` in production. The embedded default keeps
+# it in the process's memory (one process, `make demo`); `file:///path` shares it between
+# the processes of one host.
+CACHE_URL = os.environ.get("CACHE_URL") or "locmem://"
+
+
+def cache_from_url(url: str) -> dict:
+    scheme, _, rest = url.partition("://")
+    if scheme in {"redis", "rediss", "unix"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "file":
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ValueError(f"CACHE_URL: unknown cache {scheme!r} (use redis://, file://, locmem://)")
+
+
+CACHES = {"default": {**cache_from_url(CACHE_URL), "KEY_PREFIX": "portico"}}
+
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
 SITE_ID = 1
@@ -158,6 +182,15 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Sign-in and sign-up accept internationalised email addresses (josé@example.com).
+ACCOUNT_FORMS = {"login": "users.forms.LoginForm", "signup": "users.forms.SignupForm"}
+# Rate limits are keyed on the client's address. Behind proxies, say how many append
+# themselves to X-Forwarded-For (or which header carries the address); without it,
+# everyone behind the proxy shares one address and one limit.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or 0)
+TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or None
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 # Editors, staff and superusers must set up an authenticator app before using the site.
@@ -167,6 +200,11 @@ PORTICO_REQUIRE_MFA_FOR_STAFF = env_bool("PORTICO_REQUIRE_MFA_FOR_STAFF", False)
 WAGTAILADMIN_LOGIN_URL = "/account/login/"
 # Sign-in and password resets go through allauth (two-factor, rate limits), never Wagtail's.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Passwords are changed on the portal's account pages (allauth), not in the admin.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+# Accounts made in the admin get no password there: the person sets one through the
+# portal's password reset (verified email, rate limits).
+WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAIL_FRONTEND_LOGIN_URL = "/account/login/"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "txt", "md", "csv", "json", "zip", "png", "jpg"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -255,7 +293,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static_build"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files are served only through an access check (segments/media.py). In
+# production the web server may stream them after the check: PORTICO_SENDFILE=nginx
+# (X-Accel-Redirect to PORTICO_SENDFILE_URL, an internal location) or apache
+# (X-Sendfile). See docs/operations.md.
 MEDIA_URL = "/media/"
+PORTICO_SENDFILE = os.environ.get("PORTICO_SENDFILE", "")
+PORTICO_SENDFILE_URL = os.environ.get("PORTICO_SENDFILE_URL") or "/_protected/"
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+SENDFILE_BACKEND = "core.sendfile"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -13,9 +13,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files import File
+from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
 from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from announcements.models import AnnouncementIndexPage, AnnouncementPage, ProductSubscription
@@ -336,6 +338,9 @@ class DemoSeeder:
         if ArticlePage.objects.child_of(category).filter(slug=content.slug).exists():
             return
         body = [("text", content.body)]
+        for line in content.items("images"):
+            name, _sep, alt = (part.strip() for part in line.partition("|"))
+            body.append(("image", {"image": self._image(name), "alt_text": alt, "caption": ""}))
         for name in content.items("attachments"):
             body.append(
                 ("document", {"document": self._document(name), "title": "", "description": ""})
@@ -365,6 +370,17 @@ class DemoSeeder:
             document.file.save(name, File(handle), save=False)
             document.save()
         return document
+
+    def _image(self, name: str):
+        Image = get_image_model()
+        existing = Image.objects.filter(title=name).first()
+        if existing:
+            return existing
+        with open(self.content_dir / "files" / name, "rb") as handle:
+            image = Image(title=name)
+            image.file.save(name, ImageFile(handle, name=name), save=False)
+            image.save()
+        return image
 
     def announcements(self, home, progress) -> None:
         index, created = self._child(
