@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
-.PHONY: install demo serve test lint check test-sqlite test-postgres test-browser browser-deps clean
+.PHONY: install demo serve test lint check test-sqlite test-postgres test-browser browser-deps i18n-deps messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 install: $(STAMP)
+	@$(BIN)/python manage.py translations --compile --verbosity 0 >/dev/null
 
 ## make demo: install, migrate, load the demo, build the search index and static files, serve
 demo: install
@@ -33,13 +34,14 @@ serve: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, checks, the whole suite on SQLite, then again on PostgreSQL
-test: install browser-deps lint check test-sqlite test-postgres
+test: install browser-deps i18n-deps lint check test-sqlite test-postgres
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-check: install
+check: install i18n-deps
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py translations --check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
@@ -69,6 +71,23 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else \
 		echo "The browser tests need Chromium at /usr/bin/chromium: sudo apt-get install chromium"; \
+		exit 1; \
+	fi
+
+## make messages: bring the fa and ro catalogues up to date with the code, then translate
+messages: install i18n-deps
+	$(BIN)/python manage.py makemessages -l fa -l ro --no-location --no-wrap --no-obsolete \
+		--ignore='.venv/*' --ignore='var/*' --ignore='static_build/*' --ignore='node_modules/*' \
+		--ignore='tests/*' --ignore='docs/*' --ignore='deploy/*'
+
+## GNU gettext for checking the translation catalogues (installed with apt-get as root)
+i18n-deps:
+	@if command -v xgettext >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing GNU gettext for the translation checks"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
+	else \
+		echo "The translation checks need GNU gettext: sudo apt-get install gettext"; \
 		exit 1; \
 	fi
 
