@@ -19,8 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from segments import policy
-
+from .search import QUESTION
 from .visibility import public_questions_for
 
 MAX_WORDS = 8
@@ -85,23 +84,22 @@ def _question_meta(question) -> str:
 
 def similar_content(text: str, user, limit: int = 6) -> list[SimilarItem]:
     from search import service
-    from search.backends import SearchBackendError
 
     if not keywords(text) or limit <= 0:
         return []
     try:
         results = service.similar(text, user, limit=limit)
-    except SearchBackendError:
+    except service.SearchUnavailable:
         return database_similar(text, user, limit)
     items = []
     for result in results:
-        if result.type == "question" and result.obj is not None:
+        if result.type == QUESTION and result.obj is not None:
             meta = _question_meta(result.obj)
         else:
             meta = Truncator(result.snippet or "").chars(140)
         items.append(
             SimilarItem(
-                kind="question" if result.type == "question" else "article",
+                kind=result.type,
                 title=result.title,
                 url=result.url,
                 meta=meta,
@@ -112,8 +110,10 @@ def similar_content(text: str, user, limit: int = 6) -> list[SimilarItem]:
 
 
 def database_similar(text: str, user, limit: int = 6) -> list[SimilarItem]:
-    """The fallback: a database match on the words of ``text``, titles only."""
-    from kb.models import ArticlePage
+    """The fallback: questions matched by the words of their title, and what else answers
+    questions (articles) from the search service's database fallback."""
+    from search import service
+    from search.registry import registry
 
     words = keywords(text)
     if not words or limit <= 0:
@@ -127,29 +127,27 @@ def database_similar(text: str, user, limit: int = 6) -> list[SimilarItem]:
     for question in questions:
         items.append(
             SimilarItem(
-                kind="question",
+                kind=QUESTION,
                 title=question.title,
                 url=question.get_absolute_url(),
                 meta=_question_meta(question),
                 matches=question.matches,
             )
         )
-    articles = _ranked(
-        policy.visible_to(ArticlePage.objects.live().public(), user), words
-    ).order_by("-matches", "-last_published_at")[:limit]
-    for article in articles:
-        url = article.url
-        if not url:
+    others = [t.key for t in registry if t.answers_questions and t.key != QUESTION]
+    for hit in service.fallback_search(" ".join(words), user, types=others, any_word=True)[:limit]:
+        if not hit.url:
             continue
+        title = hit.title.lower()
         items.append(
             SimilarItem(
-                kind="article",
-                title=article.title,
-                url=url,
-                meta=Truncator(article.summary or "").chars(140),
-                matches=article.matches,
+                kind=hit.kind,
+                title=hit.title,
+                url=hit.url,
+                meta=Truncator(hit.summary).chars(140),
+                matches=sum(word in title for word in words),
             )
         )
-    # Most matching words first; on a tie, articles (reviewed content) before questions.
-    items.sort(key=lambda item: (-item.matches, item.kind != "article"))
+    # Most matching words first; on a tie, reviewed content before questions.
+    items.sort(key=lambda item: (-item.matches, item.kind == QUESTION))
     return items[:limit]

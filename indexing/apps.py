@@ -8,6 +8,16 @@ class IndexingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from search.signals import stale_hits
+
         from . import signals
 
         signals.connect()
+        # Hits the search side found stale (gone, hidden, restricted since) are re-indexed.
+        stale_hits.connect(_requeue_stale, dispatch_uid="indexing.stale_hits")
+
+
+def _requeue_stale(sender, keys, **kwargs):
+    from . import services
+
+    services.enqueue(keys, "stale")

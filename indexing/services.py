@@ -28,9 +28,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from search.backends import SearchBackend, get_backend
+from search.registry import registry
 from search.schema import SearchDocument, split_id
 
-from .documents import SOURCES, source_key
 from .models import IndexQueueItem, IndexRebuild
 
 logger = logging.getLogger(__name__)
@@ -176,8 +176,8 @@ def build_batch(rows: list[IndexQueueItem]) -> _Batch:
     for row in rows:
         by_type[split_id(row.key)[0]].append(row)
     for kind, items in by_type.items():
-        source = SOURCES.get(kind)
-        if source is None:
+        source = registry.get(kind)
+        if source is None or not source.indexed:
             # Unknown kind (a removed content type): make sure nothing stays behind.
             batch.deletes += [row.key for row in items]
             continue
@@ -195,7 +195,7 @@ def build_batch(rows: list[IndexQueueItem]) -> _Batch:
                 logger.exception("Could not build the search document of %s.", row.key)
                 batch.failed[row.pk] = f"{type(exc).__name__}: {exc}"
                 continue
-            if source.has_children:
+            if registry.has_children(kind):
                 batch.parents.append(row.key)
             if documents:
                 batch.upserts += documents
@@ -312,8 +312,8 @@ def requeue(*, since=None, types: Iterable[str] | None = None, reason: str = "sy
     Items are queued in small transactions and not drained here (call ``drain``).
     """
     total = 0
-    for kind, source in SOURCES.items():
-        if types and kind not in types:
+    for source in registry.indexed():
+        if types and source.key not in types:
             continue
         keys = source.keys(since)
         for start in range(0, len(keys), 1000):
@@ -327,13 +327,13 @@ def prune(*, backend: SearchBackend | None = None) -> int:
     backend = backend or get_backend()
     keys_by_kind: dict[str, set[str]] = defaultdict(set)
     for document_id in backend.all_ids():
-        key = source_key(document_id)
+        key = registry.owner_key(document_id)
         kind, pk = split_id(key)
         keys_by_kind[kind].add(pk)
     orphans = []
     for kind, pks in keys_by_kind.items():
-        source = SOURCES.get(kind)
-        existing = source.existing(pks) if source else set()
+        source = registry.get(kind)
+        existing = source.existing(pks) if source is not None and source.indexed else set()
         orphans += [f"{kind}:{pk}" for pk in sorted(pks - existing)]
     with transaction.atomic():
         enqueue(orphans, "prune", schedule=False)
@@ -356,7 +356,7 @@ class RebuildResult:
 
 
 def count_indexable() -> int:
-    return sum(source.count_indexable() for source in SOURCES.values())
+    return sum(source.count_indexable() for source in registry.indexed())
 
 
 def rebuild(
@@ -382,7 +382,8 @@ def rebuild(
         version = backend.create_version()
         IndexRebuild.objects.filter(pk=record.pk).update(version=version)
         written = 0
-        for kind, source in SOURCES.items():
+        for source in registry.indexed():
+            kind = source.key
             for chunk in source.iter_indexable(chunk_size):
                 documents = []
                 for obj in chunk:

@@ -1,28 +1,27 @@
 """Change capture: every change to indexed content queues its item, in its transaction.
 
-Captured here (receivers run inside the transaction that makes the change):
-- pages: published, unpublished, deleted; moved or renamed (a changed ``url_path``
-  re-queues the page and every article/announcement under it); Wagtail privacy added or
-  removed (the page and everything under it);
-- knowledge-base "Was this helpful?" votes (the article's helpful count);
-- attached files: a Wagtail document edited or deleted re-queues the articles using it;
-- segments: a segment renamed, re-slugged or deleted re-queues the content it targets;
-- forum: questions and answers created, edited, hidden, restored, approved, accepted or
-  deleted, and votes on them — all through the forum models' own save/delete signals, so
-  the forum's services need no indexing code.
+What is captured comes from the registry of searchable types (``search.registry``):
+- for every page type: published, unpublished, deleted; moved or renamed (a changed
+  ``url_path`` re-queues the page and every indexed page under it); Wagtail privacy added
+  or removed (the page and everything under it);
+- segments: a segment renamed, re-slugged or deleted re-queues what targets it (each
+  type's ``targeting``);
+- each type's own ``changes`` (votes, attached files, forum posts…), connected here.
+
+Receivers run inside the transaction that makes the change, and a bug in them never
+breaks the change (it is logged).
 
 Not captured: ``QuerySet.update()`` and raw SQL (bulk imports). Follow those with
-``manage.py search_sync --since DATE`` (see docs/indexing.md). Forum view counts are
-refreshed whenever the question is indexed again, not on every view.
+``manage.py search_sync --since DATE`` (see docs/indexing.md).
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from search.schema import ANNOUNCEMENT, ARTICLE, QUESTION, doc_id
+from search.registry import Change, registry
 
 from . import services
 
@@ -44,26 +43,18 @@ def _safe(handler):
     return wrapper
 
 
-def _indexed_page_types():
-    from announcements.models import AnnouncementPage
-    from kb.models import ArticlePage
-
-    return {ArticlePage: ARTICLE, AnnouncementPage: ANNOUNCEMENT}
-
-
 def page_key(page) -> str | None:
-    for model, kind in _indexed_page_types().items():
-        if isinstance(page, model) or getattr(page, "specific_class", None) is model:
-            return doc_id(kind, page.pk)
-    return None
+    return registry.key_for_instance(page)
 
 
 def subtree_keys(page) -> list[str]:
     """Keys of the indexed pages at or under ``page``."""
     keys = []
-    for model, kind in _indexed_page_types().items():
-        pks = model.objects.descendant_of(page, inclusive=True).values_list("pk", flat=True)
-        keys += [doc_id(kind, pk) for pk in pks]
+    for searchable in registry.page_types():
+        pks = searchable.model.objects.descendant_of(page, inclusive=True).values_list(
+            "pk", flat=True
+        )
+        keys += [searchable.doc_id(pk) for pk in pks]
     return keys
 
 
@@ -123,51 +114,16 @@ def on_view_restriction_changed(sender, instance, **kwargs):
         services.enqueue(subtree_keys(page), "privacy")
 
 
-# --- Knowledge base votes and attached files ---------------------------------------------
-
-
-@_safe
-def on_helpful_vote(sender, instance, **kwargs):
-    services.enqueue([doc_id(ARTICLE, instance.article_id)], "helpful-vote")
-
-
-def articles_using_document(document) -> list[str]:
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import ReferenceIndex
-
-    from kb.models import ArticlePage
-
-    references = ReferenceIndex.objects.filter(
-        to_content_type=ContentType.objects.get_for_model(type(document)),
-        to_object_id=str(document.pk),
-        content_type=ContentType.objects.get_for_model(ArticlePage),
-    ).values_list("object_id", flat=True)
-    return [doc_id(ARTICLE, pk) for pk in references]
-
-
-@_safe
-def on_document_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    services.enqueue(articles_using_document(instance), "attachment")
-
-
 # --- Segments -----------------------------------------------------------------------------
 
 
 def targeted_keys(segment) -> list[str]:
     """Everything that targets ``segment`` (its slug is in their documents)."""
-    from forum.models import Question
-
-    keys = []
-    for model, kind in _indexed_page_types().items():
-        pks = model.objects.filter(segments=segment).values_list("pk", flat=True)
-        keys += [doc_id(kind, pk) for pk in pks]
-    pks = Question.objects.filter(segments=segment).values_list("pk", flat=True)
-    keys += [doc_id(QUESTION, pk) for pk in pks]
-    pks = Question.objects.filter(product=segment).values_list("pk", flat=True)
-    keys += [doc_id(QUESTION, pk) for pk in pks]
-    return keys
+    keys: list[str] = []
+    for searchable in registry:
+        if searchable.targeting is not None:
+            keys += [searchable.doc_id(pk) for pk in searchable.targeting(segment)]
+    return list(dict.fromkeys(keys))
 
 
 @_safe
@@ -195,78 +151,29 @@ def on_segment_deleting(sender, instance, **kwargs):
     services.enqueue(targeted_keys(instance), "segment")
 
 
-# --- Forum --------------------------------------------------------------------------------
+# --- Each type's own changes ----------------------------------------------------------------
 
 
-def _question_key(question_id) -> str | None:
-    return doc_id(QUESTION, question_id) if question_id else None
+def change_receiver(change: Change):
+    def receiver(sender=None, **kwargs):
+        services.enqueue(list(change.keys(**kwargs)), change.reason)
 
-
-@_safe
-def on_question_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        services.enqueue([_question_key(instance.pk)], "forum")
-
-
-@_safe
-def on_answer_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        services.enqueue([_question_key(instance.question_id)], "forum")
-
-
-@_safe
-def on_question_segments_changed(sender, instance, action, reverse=False, **kwargs):
-    if action in {"post_add", "post_remove", "post_clear"} and not reverse:
-        services.enqueue([_question_key(instance.pk)], "forum")
-
-
-@_safe
-def on_question_vote(sender, instance, raw=False, **kwargs):
-    if not raw:
-        services.enqueue([_question_key(instance.question_id)], "vote")
-
-
-@_safe
-def on_answer_vote(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    from forum.models import Answer
-
-    question_id = (
-        Answer.objects.filter(pk=instance.answer_id).values_list("question_id", flat=True).first()
-    )
-    services.enqueue([_question_key(question_id)], "vote")
-
-
-@_safe
-def on_forum_post_changed(sender, instance, **kwargs):
-    """After-commit notice from ``forum.services``: catches writes made without ``save()``
-    (e.g. an audience synced after an admin edit). A second look costs one queue row."""
-    question_id = getattr(instance, "question_id", None) or instance.pk
-    services.enqueue([_question_key(question_id)], "forum")
+    receiver.__name__ = f"on_{change.reason}_{getattr(change.keys, '__name__', 'change')}"
+    return _safe(receiver)
 
 
 # --- Wiring -------------------------------------------------------------------------------
 
 
 def connect() -> None:
-    from wagtail.documents import get_document_model
     from wagtail.models import PageViewRestriction
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    from announcements.models import AnnouncementPage
-    from forum.models import Answer, AnswerVote, Question, QuestionVote
-    from forum.signals import post_changed
-    from kb.models import ArticlePage, HelpfulVote
     from segments.models import Segment
 
     page_published.connect(on_page_published, dispatch_uid=f"{UID}.published")
     page_unpublished.connect(on_page_unpublished, dispatch_uid=f"{UID}.unpublished")
     post_page_move.connect(on_page_moved, dispatch_uid=f"{UID}.moved")
-    for model in (ArticlePage, AnnouncementPage):
-        post_delete.connect(
-            on_page_deleted, sender=model, dispatch_uid=f"{UID}.del.{model.__name__}"
-        )
     pre_save.connect(remember_url_path, dispatch_uid=f"{UID}.url_path.pre")
     post_save.connect(on_page_saved, dispatch_uid=f"{UID}.url_path.post")
     for signal in (post_save, post_delete):
@@ -275,32 +182,34 @@ def connect() -> None:
             sender=PageViewRestriction,
             dispatch_uid=f"{UID}.privacy.{signal is post_save}",
         )
-        signal.connect(
-            on_helpful_vote, sender=HelpfulVote, dispatch_uid=f"{UID}.helpful.{signal is post_save}"
-        )
-        signal.connect(
-            on_document_changed,
-            sender=get_document_model(),
-            dispatch_uid=f"{UID}.document.{signal is post_save}",
-        )
-        signal.connect(
-            on_question_changed, sender=Question, dispatch_uid=f"{UID}.q.{signal is post_save}"
-        )
-        signal.connect(
-            on_answer_changed, sender=Answer, dispatch_uid=f"{UID}.a.{signal is post_save}"
-        )
-        signal.connect(
-            on_question_vote, sender=QuestionVote, dispatch_uid=f"{UID}.qv.{signal is post_save}"
-        )
-        signal.connect(
-            on_answer_vote, sender=AnswerVote, dispatch_uid=f"{UID}.av.{signal is post_save}"
-        )
-    m2m_changed.connect(
-        on_question_segments_changed,
-        sender=Question.segments.through,
-        dispatch_uid=f"{UID}.q.segments",
-    )
-    post_changed.connect(on_forum_post_changed, dispatch_uid=f"{UID}.forum.changed")
     pre_save.connect(remember_segment, sender=Segment, dispatch_uid=f"{UID}.segment.pre")
     post_save.connect(on_segment_saved, sender=Segment, dispatch_uid=f"{UID}.segment.post")
     pre_delete.connect(on_segment_deleting, sender=Segment, dispatch_uid=f"{UID}.segment.del")
+    # Types registered now and later (a type may register after start-up).
+    registry.on_change(connect_type, disconnect_type)
+
+
+def _uid(searchable, number: int) -> str:
+    return f"{UID}.{searchable.key}.{number}"
+
+
+def connect_type(searchable) -> None:
+    """Connect what makes ``searchable``'s documents stale."""
+    for number, change in enumerate(searchable.changes):
+        change.signal.connect(
+            change_receiver(change),
+            sender=change.sender,
+            dispatch_uid=_uid(searchable, number),
+            weak=False,
+        )
+    if searchable.pages and searchable.model is not None:
+        post_delete.connect(
+            on_page_deleted, sender=searchable.model, dispatch_uid=f"{UID}.del.{searchable.key}"
+        )
+
+
+def disconnect_type(searchable) -> None:
+    for number, change in enumerate(searchable.changes):
+        change.signal.disconnect(sender=change.sender, dispatch_uid=_uid(searchable, number))
+    if searchable.pages and searchable.model is not None:
+        post_delete.disconnect(sender=searchable.model, dispatch_uid=f"{UID}.del.{searchable.key}")

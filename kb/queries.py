@@ -100,6 +100,36 @@ def featured_articles(kb, user, limit: int = FEATURED_LIMIT) -> list[ArticlePage
     return list(listing(articles).order_by("-last_published_at")[:limit])
 
 
+def popular_articles(user, limit: int = FEATURED_LIMIT) -> list[ArticlePage]:
+    """Featured articles ``user`` may read, newest first (anywhere in the knowledge base):
+    what to offer when a search finds nothing."""
+    return list(
+        visible_articles(user).filter(featured=True).order_by("-last_published_at", "-pk")[:limit]
+    )
+
+
+def categories_with_counts(user) -> list:
+    """Live categories in tree order, each with the number of articles ``user`` may read.
+
+    One query: the count is a correlated subquery over the visible articles.
+    """
+    from django.db.models.functions import Coalesce
+
+    count = (
+        visible_articles(user)
+        .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        .order_by()
+        .values("depth")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        CategoryPage.objects.live()
+        .annotate(article_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
+        .order_by("path")
+    )
+
+
 def popular_tags(kb, user, limit: int = POPULAR_TAGS_LIMIT) -> QuerySet:
     """The most used tags among articles ``user`` may see."""
     return tags_with_counts(kb, user).order_by("-article_count", "name")[:limit]
@@ -120,14 +150,27 @@ def related_articles(article: ArticlePage, user, limit: int = RELATED_LIMIT):
     """Articles about the same thing, from the search service (its title, tags and
     summary as the query); the database's tag and category match when search is down.
 
-    Only live articles ``user`` may see, never ``article`` itself.
+    Only live articles ``user`` may see, never ``article`` itself. An article's
+    neighbours are the same for every reader: no personal ranking (and no extra query).
     """
     from search import service
-    from search.backends import SearchBackendError
 
+    from .search import ARTICLE
+
+    tags = " ".join(tag.name for tag in article.tag_list)
     try:
-        results = service.related(article, user, limit=limit)
-    except SearchBackendError:
+        results = service.similar(
+            " ".join([tags, article.summary or ""]),
+            user,
+            title=article.title,
+            person=service.anonymous_person(user),
+            types=(ARTICLE,),
+            exclude_ids=[f"{ARTICLE}:{article.pk}"],
+            limit=limit,
+            window=limit * 3 + 1,
+            profile=service.SEARCH_PROFILE,
+        )
+    except service.SearchUnavailable:
         return database_related_articles(article, user, limit)
     related = [r.obj for r in results if r.obj is not None]
     return related or database_related_articles(article, user, limit)

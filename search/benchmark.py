@@ -15,7 +15,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from .ranking import Person
-from .schema import ANNOUNCEMENT, ARTICLE, DOCUMENT, QUESTION, SearchDocument
+from .schema import SearchDocument
+
+#: The synthetic help center has documents shaped like the portal's own types.
+ARTICLE, QUESTION, ANNOUNCEMENT, DOCUMENT = "article", "question", "announcement", "document"
 
 PRODUCTS = ["ledger", "relay", "atlas", "beacon", "harbor", "quill", "orbit", "summit"]
 ROLES = ["administrator", "developer", "end-user", "partner"]

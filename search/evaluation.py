@@ -17,14 +17,9 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from .schema import QUESTION
-
 METRICS = ("MAP", "MRR", "P@1", "P@5", "R@10")
-#: Benchmark documents get a fixed date, so no freshness or age factor depends on today.
-CORPUS_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -79,42 +74,25 @@ def evaluate(run: dict[str, list[str]], queries: list[dict]) -> dict:
     return summary
 
 
-# --- Loading a corpus as forum questions -------------------------------------------------
+# --- Loading a corpus -----------------------------------------------------------------
 
 
-def corpus_question(row: dict, pk: int, product):
-    """An unsaved forum question (with unsaved answers) holding one corpus document."""
-    from forum.models import Answer, Question
+def corpus_type():
+    """The searchable type that turns a benchmark row into a document (a question with its
+    answers: what similar questions and support suggestions rank)."""
+    from .registry import registry
 
-    question = Question(
-        pk=pk,
-        title=str(row.get("title") or "")[:150] or str(row.get("id")),
-        slug=f"q{pk}",
-        body=str(row.get("body") or ""),
-        product=product,
-        status=Question.Status.OPEN,
-        created_at=CORPUS_DATE,
-        last_activity_at=CORPUS_DATE,
-    )
-    answers = []
-    for number, text in enumerate(row.get("answers") or [], start=1):
-        answers.append(
-            Answer(pk=pk * 1000 + number, question=question, body=str(text), created_at=CORPUS_DATE)
-        )
-    question.answer_count = len(answers)
-    question.status = Question.Status.ANSWERED if answers else Question.Status.OPEN
-    question._prefetched_objects_cache = {"answers": answers, "segments": [], "tagged_items": []}
-    return question
+    for searchable in registry:
+        if searchable.corpus_document is not None:
+            return searchable
+    raise LookupError("No searchable type can hold a benchmark corpus.")
 
 
 def corpus_documents(rows: list[dict]) -> Iterator[tuple[str, object]]:
-    """``(corpus id, SearchDocument)`` for every row, built by the forum's builder."""
-    from indexing.documents import build_question
-    from segments.models import Segment
-
-    product = Segment(pk=0, kind=Segment.Kind.PRODUCT, slug="benchmark", name="Benchmark")
+    """``(corpus id, SearchDocument)`` for every row, built by its type's builder."""
+    build = corpus_type().corpus_document
     for pk, row in enumerate(rows, start=1):
-        document = build_question(corpus_question(row, pk, product))
+        document = build(row, pk)
         if document is not None:
             yield str(row["id"]), document
 
@@ -180,7 +158,7 @@ def run_benchmark(
                 None,
                 title=query.get("title") or "",
                 person=person,
-                types=(QUESTION,),
+                types=(corpus_type().key,),
                 within=within,
                 limit=limit,
                 window=max(limit, depth),

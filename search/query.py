@@ -22,30 +22,6 @@ MAX_QUERY_LENGTH = 500
 MAX_PHRASES = 5
 MAX_EXCLUSIONS = 10
 FILTER_NAMES = ("product", "tag", "type")
-#: What people type after ``type:`` → the schema's type.
-TYPE_ALIASES = {
-    "article": "article",
-    "articles": "article",
-    "kb": "article",
-    "doc": "article",
-    "docs": "article",
-    "announcement": "announcement",
-    "announcements": "announcement",
-    "news": "announcement",
-    "update": "announcement",
-    "updates": "announcement",
-    "question": "question",
-    "questions": "question",
-    "forum": "question",
-    "community": "question",
-    "document": "document",
-    "documents": "document",
-    "file": "document",
-    "files": "document",
-    "attachment": "document",
-    "attachments": "document",
-}
-
 #: Words that carry little meaning in a search or a question: left out of the query
 #: (unless every word is one), so they neither match nor count towards how many words a
 #: result must contain. Exact-title and phrase matching still see them.

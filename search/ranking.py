@@ -7,9 +7,9 @@ accepted answer, body). ``rank`` re-scores them:
    ranges, so each type's scores are divided by that type's best score, then scaled by how
    good that best score is overall (dampened by ``balance``): the best article and the
    best question both stay near the top, and a type with only weak matches stays weak.
-2. **Quality.** Solved questions and accepted answers up, unanswered questions down (old
-   unanswered ones further), helpful votes and question votes up (logarithmic, capped),
-   fresh announcements up (decaying with age), featured/pinned items slightly up.
+2. **Quality.** Each searchable type's own signals (``search.registry``: solved questions
+   up and unanswered ones down, helpful votes up, fresh announcements up…) and its weight
+   in this profile; featured/pinned items slightly up.
 3. **The person.** Items for their products first (declared or granted), then their role
    and their customer stage.
 4. **Exact title.** A title equal to the query, or containing all its words.
@@ -20,7 +20,6 @@ Every factor is recorded, so staff can see why a result ranked where it did
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +27,8 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .schema import ANNOUNCEMENT, ARTICLE, DOCUMENT, QUESTION, SearchHit
+from .registry import registry
+from .schema import SearchHit
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,6 @@ class Profile:
     fields: dict[str, float]
     phrase_boost: float = 1.0
     balance: float = 0.5
-    solved: float = 1.25
-    unanswered: float = 0.8
-    old_days: int = 365
-    old_unanswered: float = 0.65
-    votes: float = 0.06
-    votes_cap: float = 1.3
-    fresh_days: float = 90.0
-    fresh_floor: float = 0.6
     promoted: float = 1.1
     own_product: float = 1.35
     other_product: float = 0.95
@@ -55,7 +47,6 @@ class Profile:
     own_stage: float = 1.05
     exact_title: float = 1.3
     all_words_in_title: float = 1.1
-    type_weights: dict[str, float] = field(default_factory=dict)
     #: Diversity: types with a match scoring at least ``diverse_floor`` of the best get a
     #: place in the first ``diverse_top`` results (0: off).
     diverse_top: int = 5
@@ -64,7 +55,6 @@ class Profile:
 
 SEARCH = Profile(
     name="search",
-    solved=1.15,
     exact_title=1.5,
     all_words_in_title=1.25,
     fields={
@@ -75,7 +65,6 @@ SEARCH = Profile(
         "text": 1.0,
         "parent_title": 0.5,
     },
-    type_weights={DOCUMENT: 0.85},
 )
 
 #: Similar questions and contact-support suggestions: a whole question (title and body)
@@ -95,7 +84,6 @@ SIMILAR = Profile(
     diverse_top=3,
     exact_title=1.0,
     all_words_in_title=1.0,
-    type_weights={DOCUMENT: 0.8, ANNOUNCEMENT: 0.7},
 )
 
 
@@ -137,12 +125,6 @@ def _words(text: str) -> list[str]:
     return query_words(text)
 
 
-def _age_days(moment: datetime | None, now: datetime) -> float | None:
-    if moment is None:
-        return None
-    return max(0.0, (now - moment).total_seconds() / 86400)
-
-
 def factors_for(
     hit: SearchHit,
     profile: Profile,
@@ -154,32 +136,13 @@ def factors_for(
 ) -> list[tuple[str, float]]:
     doc = hit.document
     found: list[tuple[str, float]] = []
-    type_weight = profile.type_weights.get(doc.type, 1.0)
-    if type_weight != 1.0:
-        found.append((_("type weight"), type_weight))
-    if doc.type == QUESTION:
-        age = _age_days(doc.created, now)
-        if doc.solved:
-            found.append((_("solved"), profile.solved))
-        elif doc.answer_count == 0:
-            old = age is not None and age > profile.old_days
-            found.append(
-                (_("old and unanswered"), profile.old_unanswered)
-                if old
-                else (_("unanswered"), profile.unanswered)
-            )
-    if doc.type in (ARTICLE, QUESTION) and doc.helpful_votes > 0:
-        boost = min(profile.votes_cap, 1 + profile.votes * math.log1p(doc.helpful_votes))
-        found.append((_("votes"), boost))
-    elif doc.type == QUESTION and doc.helpful_votes < 0:
-        found.append((_("votes"), max(0.7, 1 - profile.votes * math.log1p(-doc.helpful_votes))))
-    if doc.type == ANNOUNCEMENT:
-        age = _age_days(doc.published or doc.updated, now)
-        if age is not None:
-            fresh = profile.fresh_floor + (1 - profile.fresh_floor) * math.exp(
-                -age / profile.fresh_days
-            )
-            found.append((_("freshness"), fresh))
+    searchable = registry.get(doc.type)
+    if searchable is not None:
+        type_weight = searchable.ranking.weights.get(profile.name, 1.0)
+        if type_weight != 1.0:
+            found.append((_("type weight"), type_weight))
+        if searchable.ranking.factors is not None:
+            found += searchable.ranking.factors(doc, profile, now)
     if doc.promoted and profile.promoted != 1.0:
         found.append((_("featured or pinned"), profile.promoted))
     if person.products and doc.products:

@@ -1,7 +1,8 @@
 """The one search document schema, and the query and result shapes every backend speaks.
 
-Every content type (article, announcement, forum question, attached document) becomes a
-``SearchDocument``; ``indexing.documents`` builds them, the backends store them. A field
+Every searchable content type (``search.registry``: articles, announcements, forum
+questions, attached files…) becomes a ``SearchDocument``; each type's own builder makes
+them, ``indexing`` writes them, the backends store them. A field
 added here must be added to both backends' mappings, and bump ``SCHEMA_VERSION`` so that
 running indexes are rebuilt (``manage.py search_reindex``) before they are written to.
 """
@@ -16,13 +17,6 @@ from typing import Any
 #: Bumped whenever a field or an analyzer changes: an index built with another version
 #: refuses writes until ``manage.py search_reindex`` builds a fresh one.
 SCHEMA_VERSION = 1
-
-#: Content types, as they appear in ids (``article:42``) and in the ``type`` field.
-ARTICLE = "article"
-ANNOUNCEMENT = "announcement"
-QUESTION = "question"
-DOCUMENT = "document"
-TYPES = (ARTICLE, ANNOUNCEMENT, QUESTION, DOCUMENT)
 
 #: Exact-match fields (filters, facets, access). Values are stored as given.
 KEYWORD_FIELDS = ("id", "type", "tags", "products", "roles", "stages", "access", "locale", "parent")

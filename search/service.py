@@ -13,7 +13,11 @@ Every query carries the person's access terms (``segments.policy.access_terms``)
 restricted items never reach results, counts, facets, suggestions or snippets; and every
 hit shown is checked again against the database (``verify``) — the index may lag behind
 a change by a moment, access must not. When the engine is unavailable, the page and API
-fall back to a plain database search of articles and announcements and say so.
+fall back to a database search (``search.fallback``) and say so; other features catch
+``SearchUnavailable`` and do without.
+
+The service knows content types only through the registry (``search.registry``): their
+labels, aliases, how a hit is checked against the database and how each ranks.
 """
 
 from __future__ import annotations
@@ -30,22 +34,17 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from segments import policy
 
 from . import query as query_parsing
-from . import ranking, snippets, synonyms
+from . import ranking, signals, snippets, synonyms
 from .backends import SearchBackend, SearchBackendError, get_backend
 from .backends.text import query_words
+from .registry import registry
 from .schema import (
-    ANNOUNCEMENT,
-    ARTICLE,
-    DOCUMENT,
-    QUESTION,
     SORT_NEWEST,
     SORT_RELEVANCE,
-    TYPES,
     SearchDocument,
     SearchQuery,
     split_id,
@@ -53,18 +52,24 @@ from .schema import (
 
 logger = logging.getLogger(__name__)
 
-TYPE_LABELS = {
-    ARTICLE: gettext_lazy("Article"),
-    ANNOUNCEMENT: gettext_lazy("Announcement"),
-    QUESTION: gettext_lazy("Question"),
-    DOCUMENT: gettext_lazy("Attached file"),
-}
-TYPE_PLURALS = {
-    ARTICLE: gettext_lazy("Articles"),
-    ANNOUNCEMENT: gettext_lazy("Announcements"),
-    QUESTION: gettext_lazy("Community questions"),
-    DOCUMENT: gettext_lazy("Attached files"),
-}
+#: What features catch when search cannot answer (the engine is down, times out, or its
+#: index cannot be read): they do without search (and say so) rather than fail.
+SearchUnavailable = SearchBackendError
+#: Ranking profiles a feature may ask for.
+SEARCH_PROFILE = ranking.SEARCH
+SIMILAR_PROFILE = ranking.SIMILAR
+
+
+def type_label(key: str) -> str:
+    searchable = registry.get(key)
+    return str(searchable.label) if searchable is not None else key
+
+
+def type_plural(key: str) -> str:
+    searchable = registry.get(key)
+    return str(searchable.plural) if searchable is not None else key
+
+
 FACETS = {"type": "type", "product": "products", "tag": "tags"}
 PER_PAGE = 10
 MAX_PAGE = 100
@@ -77,6 +82,12 @@ SIMILAR_MAX_WORDS = 64
 
 
 # --- Who is searching ---------------------------------------------------------------------
+
+
+def anonymous_person(user) -> ranking.Person:
+    """Only the person's access, no personal ranking: results that are the same for every
+    reader with the same access (an article's related articles)."""
+    return ranking.Person(access=policy.access_terms(user))
 
 
 def person_for(user) -> ranking.Person:
@@ -162,7 +173,7 @@ class Result:
 
     @property
     def type_label(self) -> str:
-        return str(TYPE_LABELS.get(self.type, self.type))
+        return type_label(self.type)
 
     @property
     def key(self) -> str:
@@ -244,42 +255,31 @@ class Suggestion:
 
 
 def visible_items(ids: Iterable[str], user) -> dict[str, object]:
-    """The database object of each id ``user`` may see now (a page, a question)."""
-    from announcements.models import AnnouncementPage
-    from forum.visibility import public_questions_for
-    from indexing.documents import source_key
-    from kb.models import ArticlePage
-
-    # An attached file is visible when its article is.
-    owners = {document_id: source_key(document_id) for document_id in ids}
+    """The database object of each id ``user`` may see now (a page, a question), checked
+    by each type's ``visible`` (``segments.policy``); a child document (an attached file)
+    is visible when its parent is."""
+    owners = {document_id: registry.owner_key(document_id) for document_id in ids}
     wanted: dict[str, set[int]] = defaultdict(set)
     for key in owners.values():
         kind, pk = split_id(key)
         if pk.isdigit():
             wanted[kind].add(int(pk))
-    sources = {
-        ARTICLE: lambda: policy.visible_to(ArticlePage.objects.live(), user),
-        ANNOUNCEMENT: lambda: policy.visible_to(AnnouncementPage.objects.live(), user),
-        QUESTION: lambda: public_questions_for(user).select_related("product"),
-    }
     found: dict[str, object] = {}
     for kind, pks in wanted.items():
-        if kind in sources:
-            # The policy also applies Wagtail's page privacy (login, password, groups).
-            for obj in sources[kind]().filter(pk__in=pks):
-                found[f"{kind}:{obj.pk}"] = obj
+        searchable = registry.get(kind)
+        if searchable is None or searchable.visible is None:
+            continue
+        for obj in searchable.visible(user).filter(pk__in=pks):
+            found[f"{kind}:{obj.pk}"] = obj
     return {document_id: found[key] for document_id, key in owners.items() if key in found}
 
 
 def _heal(stale: Sequence[str]) -> None:
-    """Hits the database no longer shows: queue them so the index catches up."""
+    """Hits the database no longer shows: ask the write side to catch up."""
     if not stale:
         return
     try:
-        from indexing.documents import source_key
-        from indexing.services import enqueue
-
-        enqueue({source_key(i) for i in stale}, "stale")
+        signals.stale_hits.send(sender=SearchService, keys={registry.owner_key(i) for i in stale})
     except Exception:
         logger.warning("Could not queue stale search hits for re-indexing.", exc_info=True)
 
@@ -321,12 +321,12 @@ class SearchService:
         if types:
             resolved = []
             for value in types:
-                kind = query_parsing.TYPE_ALIASES.get(value.lower())
+                kind = registry.resolve_alias(value)
                 if kind is None:
                     if request.strict:
                         raise InvalidRequest(
                             _("Unknown type %(value)r: use one of %(types)s.")
-                            % {"value": value, "types": ", ".join(TYPES)}
+                            % {"value": value, "types": ", ".join(registry.keys())}
                         )
                     notes.append(_("There is no content type “%(value)s”.") % {"value": value})
                 elif kind not in resolved:
@@ -502,7 +502,7 @@ class SearchService:
             else {}
         )
         labels = {
-            "type": lambda v: str(TYPE_PLURALS.get(v, v)),
+            "type": type_plural,
             "product": lambda v: names.get(v, v),
             "tag": lambda v: tag_names.get(v, v),
         }
@@ -518,8 +518,8 @@ class SearchService:
         return facets
 
     def _fallback(self, page: SearchPage, parsed, user) -> None:
-        """The engine is down: a database search of articles and announcements."""
-        from core.simple_search import search_content
+        """The engine is down: the database search (``search.fallback``)."""
+        from .fallback import search_content
 
         if parsed.is_empty:
             return
@@ -529,22 +529,23 @@ class SearchService:
         start = (page.request.page - 1) * page.request.per_page
         wanted = snippets.stems([*parsed.words, *parsed.phrases])
         for position, hit in enumerate(hits[start : start + page.request.per_page], start=1):
-            summary = hit.summary or ""
+            summary = hit.summary
             page.results.append(
                 Result(
-                    id=f"{hit.kind}:{hit.page.pk}",
+                    id=f"{hit.kind}:{hit.obj.pk}",
                     type=hit.kind,
                     title=hit.title,
-                    url=hit.page.url or "",
-                    score=float(hit.score),
+                    url=hit.url,
+                    score=hit.score,
                     snippet=snippets.lead(summary),
                     snippet_html=snippets.highlight(snippets.lead(summary), wanted),
                     title_html=snippets.highlight(hit.title, wanted),
                     products=[p.slug for p in hit.products],
                     product_names=[p.name for p in hit.products],
-                    updated=hit.page.last_published_at,
+                    updated=hit.updated,
                     rank=start + position,
-                    obj=hit.page,
+                    obj=hit.obj,
+                    trail=hit.trail,
                 )
             )
 
@@ -605,9 +606,10 @@ class SearchService:
         for phrase in self.popular_queries(text, person, limit=min(3, limit)):
             found.append(Suggestion("query", phrase, _search_url(phrase)))
         documents = self.backend.suggest_titles(text, access=person.access, limit=limit + 4)
-        # Reviewed content first: articles, then questions, announcements and files.
-        order = {ARTICLE: 0, QUESTION: 1, ANNOUNCEMENT: 2, DOCUMENT: 3}
-        documents = sorted(documents, key=lambda d: order.get(d.type, 4))
+        # Reviewed content first (each type's ``suggest_rank``: articles, then questions,
+        # announcements and files).
+        order = {t.key: t.suggest_rank for t in registry}
+        documents = sorted(documents, key=lambda d: order.get(d.type, 100))
         ids = [d.id for d in documents]
         visible = visible_items(ids, user) if self.verify else dict.fromkeys(ids)
         seen = set()
@@ -616,12 +618,7 @@ class SearchService:
                 continue
             seen.add(document.title.lower())
             found.append(
-                Suggestion(
-                    document.type,
-                    document.title,
-                    document.url,
-                    str(TYPE_LABELS.get(document.type, "")),
-                )
+                Suggestion(document.type, document.title, document.url, type_label(document.type))
             )
         return found[:limit]
 
@@ -666,7 +663,7 @@ class SearchService:
         title: str = "",
         person: ranking.Person | None = None,
         product: str | None = None,
-        types: Sequence[str] = (QUESTION, ARTICLE),
+        types: Sequence[str] | None = None,
         within: Sequence[str] | None = None,
         exclude_ids: Sequence[str] = (),
         limit: int = 6,
@@ -675,8 +672,12 @@ class SearchService:
     ) -> list[Result]:
         """What answers a question being asked (``title``, and the rest in ``text``; a
         problem description): the forum's similar questions, contact-support suggestions
-        and the relevance benchmark all come through here. ``within`` limits to those ids."""
+        and the relevance benchmark all come through here. ``types`` defaults to the types
+        that answer questions (``answers_questions`` in the registry); ``within`` limits to
+        those ids."""
         profile = profile or ranking.SIMILAR
+        if types is None:
+            types = [t.key for t in registry if t.answers_questions]
         groups = self._similar_groups(title, text)
         if not groups or limit <= 0 or (within is not None and not within):
             return []
@@ -716,7 +717,7 @@ class SearchService:
         """Set ``trail`` on page results (one query for all of them)."""
         from wagtail.models import Page
 
-        from core.simple_search import page_trails
+        from .trails import page_trails
 
         pages = [r.obj for r in results if isinstance(r.obj, Page)]
         trails = page_trails(pages) if pages else {}
@@ -739,21 +740,13 @@ class SearchService:
         groups = [*synonyms.expand(head), *synonyms.expand(rest)]
         return groups[:SIMILAR_MAX_WORDS]
 
-    def related(self, article, user, *, limit: int = 5) -> list[Result]:
-        """Articles about the same thing as ``article`` (its title, tags and summary)."""
-        tags = " ".join(tag.name for tag in getattr(article, "tag_list", []) or [])
-        return self.similar(
-            " ".join([tags, article.summary or ""]),
-            user,
-            # Like this article, whoever reads it: no personal ranking (and no extra query).
-            person=ranking.Person(access=policy.access_terms(user)),
-            title=article.title,
-            types=(ARTICLE,),
-            exclude_ids=[f"{ARTICLE}:{article.pk}"],
-            limit=limit,
-            window=limit * 3 + 1,
-            profile=ranking.SEARCH,
-        )
+
+def fallback_search(text: str, user, *, types=None, any_word: bool = False):
+    """The database search that stands in while the engine is down (``search.fallback``):
+    items of ``types`` (default: every type with a fallback) ``user`` may see."""
+    from .fallback import search_content
+
+    return search_content(text, user, types=types, any_word=any_word)
 
 
 def _search_url(text: str) -> str:
@@ -816,7 +809,3 @@ def suggest(prefix: str, user, *, limit: int = 8) -> list[Suggestion]:
 
 def similar(text: str, user=None, **options) -> list[Result]:
     return get_service().similar(text, user, **options)
-
-
-def related(article, user, *, limit: int = 5) -> list[Result]:
-    return get_service().related(article, user, limit=limit)

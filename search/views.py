@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from segments import policy
 
-from . import analytics, service
+from . import analytics, service, signals
 from .query import MAX_QUERY_LENGTH
+from .registry import registry
 from .schema import SORT_NEWEST, SORT_RELEVANCE, SORTS
 
 API_MAX_QUERY = 10_000
@@ -85,9 +86,7 @@ def search_page(request):
     if not page.parsed.is_empty or page.filters:
         log = analytics.log_search(page, request, "page")
         # A support request that follows shows agents what the customer searched for.
-        from tickets.flow import remember_search
-
-        remember_search(request, page.parsed.text)
+        signals.page_searched.send(sender=search_page, request=request, query=page.parsed.text)
     base = {
         "q": page.parsed.text,
         "type": search_request.types,
@@ -135,11 +134,8 @@ def search_page(request):
         "debug": search_request.debug,
     }
     if not page.results:
-        from core.home import categories_with_counts
-        from core.simple_search import suggestions
-
-        context["popular"] = suggestions(request.user)
-        context["categories"] = [c for c in categories_with_counts(request.user) if c.article_count]
+        # What each type offers instead (popular articles, topics to browse…).
+        context.update(registry.zero_result_context(request.user))
     response = render(request, "search/search.html", context)
     patch_cache_control(response, private=True, no_store=True)
     return response
@@ -216,7 +212,7 @@ def api_suggest(request):
         return _bad_request(_("limit must be a whole number from 1 to 10."))
     try:
         found = service.suggest(text, request.user, limit=limit)
-    except service.SearchBackendError:
+    except service.SearchUnavailable:
         found = []
     return _json({"query": text, "suggestions": [s.as_api() for s in found]})
 

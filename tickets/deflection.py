@@ -10,7 +10,7 @@ ranking as the forum's similar questions). The contract:
   questions without an answer help nobody and are left out); within each group, items for
   the chosen ``product`` (or for every product) come before the others;
 - each suggestion carries the passage that matches best, as plain text;
-- **it never raises**: when search is down (``search.backends.SearchBackendError``) or the
+- **it never raises**: when search is down (``search.service.SearchUnavailable``) or the
   source fails in any other way, the outage is logged as a warning and the answer is ``[]``,
   so the support flow still files tickets.
 """
@@ -24,6 +24,9 @@ from dataclasses import asdict, dataclass
 
 from django.db import connection, transaction
 from django.utils.text import Truncator
+
+from forum.search import QUESTION
+from kb.search import ARTICLE
 
 logger = logging.getLogger(__name__)
 
@@ -64,14 +67,14 @@ def suggest_answers(
     text = " ".join(str(text or "").split())[:MAX_TEXT_LENGTH]
     if len(text) < MIN_TEXT_LENGTH or limit <= 0:
         return []
-    from search.backends import SearchBackendError
+    from search.service import SearchUnavailable
 
     # Inside a transaction, a savepoint: a failing query must not spoil the caller's work.
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
         with guard:
             return _suggest(text, user, product=product, limit=limit)
-    except SearchBackendError as error:
+    except SearchUnavailable as error:
         logger.warning(
             "Answer suggestions are unavailable (search: %s); support continues without them.",
             error,
@@ -92,9 +95,9 @@ def _suggest(text: str, user, *, product: str | None, limit: int) -> list[Sugges
     ranked = []
     for rank, result in enumerate(results):
         found = None
-        if result.type == "question" and result.obj is not None:
+        if result.type == QUESTION and result.obj is not None:
             found = _from_question(result, words, product)
-        elif result.type == "article" and result.obj is not None:
+        elif result.type == ARTICLE and result.obj is not None:
             found = _from_article(result, words, product)
         if found is not None:
             suggestion, tier, for_product = found

@@ -2,14 +2,14 @@
 
 from contextlib import contextmanager
 
-from indexing.documents import SOURCES
+from search.registry import registry
 from search.schema import SearchQuery
 
 
 def expected_documents() -> dict:
     """Every document the database says should be in the index, built afresh."""
     documents = {}
-    for source in SOURCES.values():
+    for source in registry.indexed():
         for chunk in source.iter_indexable():
             for obj in chunk:
                 for document in source.documents(obj):

@@ -5,16 +5,13 @@ from datetime import date
 import pytest
 from wagtail.models import PageViewRestriction
 
+from announcements.search import build_announcement
 from forum import services as forum
-from indexing.documents import (
-    SOURCES,
-    build_announcement,
-    build_article,
-    build_article_documents,
-    build_question,
-)
-from indexing.extract import text_from_bytes
+from forum.search import build_question
 from kb import services as kb
+from kb.search import build_article, build_article_documents
+from search.extract import text_from_bytes
+from search.registry import registry
 from segments.models import Segment
 from tests.factories import SegmentFactory, UserFactory, make_announcement, make_article
 from tests.indexing.helpers import answer, ask, attach, make_document, pdf_bytes
@@ -56,7 +53,7 @@ def test_article_document_has_plain_text_tags_audience_and_signals(home, audienc
     )
     kb.record_helpful_vote(article, user=member, helpful=True)
     kb.record_helpful_vote(article, session_key="anon-1", helpful=False)
-    document = build_article(SOURCES["article"].load([article.pk])[str(article.pk)])
+    document = build_article(registry.get("article").load([article.pk])[str(article.pk)])
 
     assert document.id == f"article:{article.pk}" and document.type == "article"
     assert document.title == "Connecting your bank"
@@ -151,7 +148,7 @@ def test_text_extraction_never_raises():
 
 def test_text_extraction_of_a_broken_file_is_logged_not_raised(home, caplog):
     broken = make_document("Broken", "broken.pdf", b"%PDF-1.4\n1 0 obj <<< garbage")
-    from indexing.extract import extract_text
+    from search.extract import extract_text
 
     assert extract_text(broken) == ""
 
@@ -189,7 +186,7 @@ def test_question_folds_in_published_answers_and_keeps_the_accepted_one_apart(
     forum.accept_answer(accepted, asker, notify=False)
     forum.vote(member, question, 1)
 
-    document = build_question(SOURCES["question"].load([question.pk])[str(question.pk)])
+    document = build_question(registry.get("question").load([question.pk])[str(question.pk)])
     assert document.id == f"question:{question.pk}" and document.type == "question"
     assert document.title == question.title
     assert document.url == question.get_absolute_url()

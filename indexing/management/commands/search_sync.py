@@ -8,8 +8,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
 from indexing import services
-from indexing.documents import SOURCES
 from search.backends import get_backend
+from search.registry import registry
 
 
 def parse_moment(value: str) -> datetime:
@@ -38,7 +38,10 @@ class Command(BaseCommand):
             "--all", action="store_true", help="Re-queue every item and prune orphans."
         )
         parser.add_argument(
-            "--type", action="append", choices=sorted(SOURCES), help="Limit re-queuing."
+            "--type",
+            action="append",
+            choices=sorted(t.key for t in registry.indexed()),
+            help="Limit re-queuing.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 

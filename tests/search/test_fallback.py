@@ -1,8 +1,9 @@
-"""The database search that stands in while the search engine is unavailable."""
+"""The database search that stands in while the search engine is unavailable (Wagtail's
+database search backend over each type's fallback)."""
 
 import pytest
 
-from core.simple_search import MAX_QUERY_LENGTH, clean_query, search_content, terms
+from search.fallback import MAX_QUERY_LENGTH, clean_query, search_content, terms
 from tests.factories import make_announcement, make_article, make_category, make_kb_index
 
 pytestmark = pytest.mark.django_db
