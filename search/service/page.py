@@ -1,0 +1,214 @@
+"""The search page and the API: ranked results, snippets, facets, paging, fallback."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+
+from django.utils.translation import gettext as _
+
+from .. import query as query_parsing
+from .. import ranking, snippets
+from ..backends import SearchBackendError
+from ..schema import SORT_NEWEST, SORT_RELEVANCE
+from .people import person_for, product_names
+from .results import (
+    FACETS,
+    FEW_RESULTS,
+    MAX_PAGE,
+    MAX_WINDOW,
+    PER_PAGE,
+    RERANK_WINDOW,
+    FacetValue,
+    Result,
+    SearchPage,
+    SearchRequest,
+    type_plural,
+)
+from .verify import heal, visible_items
+
+logger = logging.getLogger(__name__)
+
+
+class PageSearch:
+    """The search page and the API (a part of ``SearchService``)."""
+
+    def search(
+        self, request: SearchRequest, user, *, person: ranking.Person | None = None
+    ) -> SearchPage:
+        started = time.perf_counter()
+        parsed = query_parsing.parse(request.q)
+        request.page = max(1, min(MAX_PAGE, int(request.page or 1)))
+        request.per_page = max(1, min(50, int(request.per_page or PER_PAGE)))
+        page = SearchPage(request=request, parsed=parsed, messages=list(parsed.messages))
+        filters, notes = self._resolve_filters(request, parsed)
+        page.messages += notes
+        page.filters = filters
+        person = person or person_for(user)
+        try:
+            page.backend = self.backend.name
+            if parsed.is_empty and not filters:
+                return page
+            self._run(page, parsed, person, filters, user)
+        except SearchBackendError as exc:
+            logger.warning("Search is unavailable (%s); using the database search.", exc)
+            page.error = f"{type(exc).__name__}: {exc}"[:300]
+            page.degraded = True
+            page.messages.append(
+                _(
+                    "Search is running in a limited mode right now: only articles and "
+                    "announcements are searched, and results may be less precise."
+                )
+            )
+            self._fallback(page, parsed, user)
+        finally:
+            page.latency_ms = (time.perf_counter() - started) * 1000
+        return page
+
+    def _run(self, page: SearchPage, parsed, person, filters, user) -> None:
+        backend = self.backend
+        request = page.request
+        offset = (request.page - 1) * request.per_page
+        newest = request.sort == SORT_NEWEST or parsed.is_empty
+        window = request.per_page if newest else min(MAX_WINDOW, max(RERANK_WINDOW, offset + 20))
+        query = self.engine_query(
+            parsed,
+            person,
+            filters=filters,
+            sort=SORT_NEWEST if newest else SORT_RELEVANCE,
+            offset=offset if newest else 0,
+            limit=window,
+            facets=tuple(FACETS.values()),
+        )
+        results = backend.search(query)
+        if results.total == 0 and query.min_should_match > 1:
+            query = replace(query, min_should_match=1)
+            results = backend.search(query)
+            if results.total:
+                page.relaxed = True
+                page.messages.append(_("No result has all of your words; these have some of them."))
+        page.total = results.total
+        if newest:
+            ordered = [
+                ranking.Ranked(hit=hit, score=hit.score, relevance=hit.score, factors=[])
+                for hit in results.hits
+            ]
+        else:
+            ordered = ranking.rank(
+                results.hits,
+                ranking.SEARCH,
+                person,
+                query_words=parsed.keywords,
+                query_text=parsed.free_text,
+            )[offset : offset + request.per_page]
+        wanted = snippets.stems(
+            [*parsed.words, *parsed.phrases, *(a for g in query.clauses() for a in g[1:])]
+        )
+        page.results, dropped = self._results(ordered, user, wanted, debug=request.debug)
+        if self.verify:
+            self.add_trails(page.results)
+        page.total = max(len(page.results) + offset, page.total - dropped)
+        page.facets = self._facets(results.facets, filters)
+        if page.total < FEW_RESULTS and parsed.words:
+            page.suggestion = self.did_you_mean(parsed, person, filters, current=page.total)
+
+    def _results(self, ordered, user, wanted, *, debug=False) -> tuple[list[Result], int]:
+        ids = [r.hit.id for r in ordered]
+        objects = visible_items(ids, user) if self.verify else {}
+        stale = [i for i in ids if self.verify and i not in objects]
+        heal(stale)
+        names = product_names()
+        out = []
+        for position, ranked in enumerate(r for r in ordered if r.hit.id not in stale):
+            doc = ranked.document
+            plain, html = snippets.snippet(
+                summary=doc.summary,
+                text=doc.text,
+                accepted_answer=doc.accepted_answer,
+                wanted=wanted,
+            )
+            out.append(
+                Result(
+                    id=doc.id,
+                    type=doc.type,
+                    title=doc.title,
+                    url=doc.url,
+                    score=ranked.score,
+                    snippet=plain,
+                    snippet_html=html,
+                    title_html=snippets.highlight(doc.title, wanted),
+                    products=doc.products,
+                    product_names=[names.get(p, p) for p in doc.products],
+                    tags=doc.tags,
+                    tag_names=doc.tag_names,
+                    updated=doc.updated,
+                    published=doc.published,
+                    solved=doc.solved,
+                    answer_count=doc.answer_count,
+                    parent_title=doc.parent_title,
+                    rank=position + 1,
+                    explanation=ranked.explain() if debug else [],
+                    obj=objects.get(doc.id),
+                    document=doc,
+                )
+            )
+        return out, len(stale)
+
+    def _facets(self, counts, filters) -> dict[str, list[FacetValue]]:
+        from taggit.models import Tag
+
+        names = product_names()
+        tag_slugs = [value for value, _n in counts.get("tags", [])]
+        tag_names = (
+            dict(Tag.objects.filter(slug__in=tag_slugs).values_list("slug", "name"))
+            if tag_slugs
+            else {}
+        )
+        labels = {
+            "type": type_plural,
+            "product": lambda v: names.get(v, v),
+            "tag": lambda v: tag_names.get(v, v),
+        }
+        facets = {}
+        for name, field_name in FACETS.items():
+            selected = set(filters.get(field_name, []))
+            values = [
+                FacetValue(value, labels[name](value), count, value in selected)
+                for value, count in counts.get(field_name, [])
+                if count
+            ]
+            facets[name] = values
+        return facets
+
+    def _fallback(self, page: SearchPage, parsed, user) -> None:
+        """The engine is down: the database search (``search.fallback``)."""
+        from ..fallback import search_content
+
+        if parsed.is_empty:
+            return
+        kind = (page.filters.get("type") or [None])[0]
+        hits = search_content(" ".join([*parsed.words, *parsed.phrases]), user, kind=kind)
+        page.total = len(hits)
+        start = (page.request.page - 1) * page.request.per_page
+        wanted = snippets.stems([*parsed.words, *parsed.phrases])
+        for position, hit in enumerate(hits[start : start + page.request.per_page], start=1):
+            summary = hit.summary
+            page.results.append(
+                Result(
+                    id=f"{hit.kind}:{hit.obj.pk}",
+                    type=hit.kind,
+                    title=hit.title,
+                    url=hit.url,
+                    score=hit.score,
+                    snippet=snippets.lead(summary),
+                    snippet_html=snippets.highlight(snippets.lead(summary), wanted),
+                    title_html=snippets.highlight(hit.title, wanted),
+                    products=[p.slug for p in hit.products],
+                    product_names=[p.name for p in hit.products],
+                    updated=hit.updated,
+                    rank=start + position,
+                    obj=hit.obj,
+                    trail=hit.trail,
+                )
+            )
