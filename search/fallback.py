@@ -3,9 +3,9 @@
 Each searchable type may offer a fallback (``SearchableType.fallback(user)``: the items a
 person may see); they are searched with Wagtail's own database search backend over the
 models' ``search_fields`` (full-text on PostgreSQL and SQLite, with BM25-like scores), every
-word required; titles holding more of the words rank first. The text search runs over the live items of each model; the matches are
-then narrowed, in the database, to what the person may see — so restricted items never
-leave the database for outsiders.
+word required; titles holding more of the words rank first. The text search runs over
+the live items of each model; the matches are then narrowed, in the database, to what the
+person may see — so restricted items never leave the database for outsiders.
 
 Any input is accepted: it is cleaned, cut to ``MAX_QUERY_LENGTH`` characters and to
 ``MAX_TERMS`` words, so no query can turn into an error or an expensive scan.
