@@ -39,6 +39,7 @@ test: install browser-deps i18n-deps lint check test-sqlite test-postgres
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 check: install i18n-deps
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py translations --check

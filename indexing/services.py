@@ -43,7 +43,7 @@ EAGER_MAX_BATCHES = 5
 # --- Enqueue ------------------------------------------------------------------------------
 
 
-def enqueue(keys: Iterable[str], reason: str = "changed", *, schedule: bool = True) -> int:
+def enqueue(keys: Iterable[str | None], reason: str = "changed", *, schedule: bool = True) -> int:
     """Queue items for re-indexing, in the current transaction. Never raises.
 
     An item already queued is not duplicated: its row is refreshed (due now, new token),

@@ -48,7 +48,7 @@ class IndexRebuildViewSet(ModelViewSet):
     ordering = ["-started_at"]
     inspect_view_enabled = True
     copy_view_enabled = False
-    exclude_form_fields = []
+    exclude_form_fields: list[str] = []
 
 
 class SearchIndexViewSetGroup(ViewSetGroup):

@@ -267,7 +267,7 @@ def _vocabulary(seed: int = 5) -> list[str]:
         "ge",
         "ho",
     ]
-    generated = set()
+    generated: set[str] = set()
     while len(generated) < 6000:
         shape = rng.random()
         if shape < 0.5:
@@ -391,7 +391,7 @@ def _typo(rng: random.Random, word: str) -> str:
 def queries(count: int, *, seed: int = 11) -> list[tuple[str, dict]]:
     """``(query text, extra request fields)`` pairs, varied like real searches."""
     rng = random.Random(seed)
-    found = []
+    found: list[tuple[str, dict]] = []
     shapes = ["words", "words", "words", "error", "phrase", "exclude", "filter", "typo", "ask"]
     while len(found) < count:
         shape = rng.choice(shapes)

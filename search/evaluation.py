@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .schema import SearchDocument
+
 METRICS = ("MAP", "MRR", "P@1", "P@5", "R@10")
 
 
@@ -88,7 +90,7 @@ def corpus_type():
     raise LookupError("No searchable type can hold a benchmark corpus.")
 
 
-def corpus_documents(rows: list[dict]) -> Iterator[tuple[str, object]]:
+def corpus_documents(rows: list[dict]) -> Iterator[tuple[str, SearchDocument]]:
     """``(corpus id, SearchDocument)`` for every row, built by its type's builder."""
     build = corpus_type().corpus_document
     for pk, row in enumerate(rows, start=1):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from wagtail.search.backends import get_search_backend
 
@@ -33,12 +34,16 @@ _EDGE_PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?¿¡*`~|\\/"
 
 @dataclass
 class FallbackHit:
-    obj: object
+    obj: Any
     kind: str
     score: float
     #: Words of the query found in the title: title hits rank first.
     in_title: int = 0
     trail: list = field(default_factory=list)
+
+    @property
+    def pk(self):
+        return self.obj.pk
 
     @property
     def title(self) -> str:
@@ -138,7 +143,7 @@ def search_content(
     hits.sort(key=_rank, reverse=True)
     trails = page_trails([hit.obj for hit in hits if hasattr(hit.obj, "path")])
     for hit in hits:
-        hit.trail = trails.get(getattr(hit.obj, "path", None), [])
+        hit.trail = trails.get(getattr(hit.obj, "path", ""), [])
     return hits
 
 

@@ -20,9 +20,10 @@ Every factor is recorded, so staff can see why a result ranked where it did
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -103,7 +104,7 @@ class Ranked:
     hit: SearchHit
     score: float
     relevance: float
-    factors: list[tuple[str, float]]
+    factors: list[tuple[Any, float]]
 
     @property
     def document(self):
@@ -135,7 +136,7 @@ def factors_for(
     typed_words: list[str],
 ) -> list[tuple[str, float]]:
     doc = hit.document
-    found: list[tuple[str, float]] = []
+    found: list[tuple[Any, float]] = []
     searchable = registry.get(doc.type)
     if searchable is not None:
         type_weight = searchable.ranking.weights.get(profile.name, 1.0)
@@ -168,7 +169,7 @@ def rank(
     profile: Profile,
     person: Person,
     *,
-    query_words: list[str] = (),
+    query_words: Sequence[str] = (),
     query_text: str = "",
     now: datetime | None = None,
 ) -> list[Ranked]:

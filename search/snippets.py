@@ -60,7 +60,8 @@ def highlight(text: str, wanted: frozenset[str]) -> SafeString:
 
 
 def _render(text: str, start: int, end: int, matches) -> str:
-    out, position = [], start
+    out: list[str] = []
+    position = start
     for m_start, m_end, _stem in matches:
         if m_start < start or m_end > end:
             continue

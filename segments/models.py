@@ -131,4 +131,4 @@ class TargetedContentMixin(models.Model):
         # Sitemaps are read by anonymous crawlers: restricted items never appear.
         if self.restricted:
             return []
-        return super().get_sitemap_urls(request)
+        return super().get_sitemap_urls(request)  # type: ignore[misc]

@@ -244,18 +244,18 @@ def _passes_collection_privacy(obj, user) -> bool:
     return True
 
 
-def pages_using(obj) -> dict[type, list[str]]:
+def pages_using(obj) -> dict[type[Page], list[str]]:
     """Specific page models → ids of the pages whose content uses ``obj`` (a document or
     an image), from Wagtail's reference index."""
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import ReferenceIndex
 
     page_type = ContentType.objects.get_for_model(Page)
-    found: dict[type, list[str]] = {}
+    found: dict[type[Page], list[str]] = {}
     rows = ReferenceIndex.get_references_to(obj).filter(base_content_type=page_type)
     for content_type_id, object_id in rows.values_list("content_type_id", "object_id"):
         model = ContentType.objects.get_for_id(content_type_id).model_class()
-        if model is not None:
+        if model is not None and issubclass(model, Page):
             found.setdefault(model, []).append(object_id)
     return found
 
@@ -274,6 +274,6 @@ def can_view_file(obj, user) -> bool:
     if not _passes_collection_privacy(obj, user):
         return False
     for model, ids in pages_using(obj).items():
-        if visible_to(model.objects.live().filter(pk__in=ids), user).exists():
+        if visible_to(model._default_manager.live().filter(pk__in=ids), user).exists():
             return True
     return False

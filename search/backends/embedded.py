@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import tantivy
 from tantivy import Occur, Order, Query
@@ -368,7 +369,7 @@ class EmbeddedBackend(SearchBackend):
             if len(terms) == 1:
                 clause = Query.term_query(self.schema, field, terms[0])
             else:
-                clause = Query.phrase_query(self.schema, field, terms)
+                clause = Query.phrase_query(self.schema, field, list[Any](terms))
             alternatives.append(Query.boost_query(clause, weight))
         return Query.disjunction_max_query(alternatives, tie_breaker=0.3)
 
@@ -412,7 +413,7 @@ class EmbeddedBackend(SearchBackend):
                 for field in ("title", "text"):
                     weight = query.weights.get(field, 0.0) * query.phrase_boost
                     if weight:
-                        phrase = Query.phrase_query(self.schema, field, terms, slop=1)
+                        phrase = Query.phrase_query(self.schema, field, list[Any](terms), slop=1)
                         clauses.append((Occur.Should, Query.boost_query(phrase, weight)))
         return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
 
@@ -464,14 +465,14 @@ class EmbeddedBackend(SearchBackend):
         # Every document has exactly one type: with type counts requested, the total is
         # their sum, and the search itself need not count.
         total_from_facets = "type" in query.facets
-        kwargs = {"count": not total_from_facets, "offset": query.offset}
+        kwargs: dict[str, Any] = {"count": not total_from_facets, "offset": query.offset}
         if query.sort == SORT_NEWEST:
             kwargs.update(order_by_field="updated", order=Order.Desc)
         hits = []
         total = 0
         if query.limit or not total_from_facets:
             result = searcher.search(tq, max(1, query.limit), **kwargs)
-            total = int(result.count or 0)
+            total = int(getattr(result, "count", 0) or 0)
             for score, address in result.hits if query.limit else ():
                 document = from_tantivy(searcher.doc(address))
                 hits.append(
@@ -509,8 +510,8 @@ class EmbeddedBackend(SearchBackend):
         # Every word typed so far in the title (any order), the last one as a prefix.
         head = [t for word in words[:-1] for t in self._terms(word)]
         last = words[-1]
-        options = {last, *self._terms(last)}
-        prefix = Query.boolean_query(
+        options: set[Any] = {last, *self._terms(last)}
+        last_word = Query.boolean_query(
             [
                 (Occur.Should, Query.phrase_prefix_query(self.schema, "title", [option]))
                 for option in options
@@ -518,7 +519,7 @@ class EmbeddedBackend(SearchBackend):
         )
         title = Query.boolean_query(
             [(Occur.Must, Query.term_query(self.schema, "title", t)) for t in head]
-            + [(Occur.Must, prefix)]
+            + [(Occur.Must, last_word)]
         )
         searcher = index.searcher()
         result = searcher.search(self._allowed(title, access), limit)
@@ -564,7 +565,7 @@ class EmbeddedBackend(SearchBackend):
         if not total:
             return set()
         result = searcher.search(Query.all_query(), total)
-        return {searcher.doc(address).get_first("id") for _s, address in result.hits}
+        return {str(searcher.doc(address).get_first("id")) for _s, address in result.hits}
 
     def close(self) -> None:
         with self._lock:

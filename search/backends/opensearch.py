@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from datetime import UTC
+from typing import Any
 
 from opensearchpy import OpenSearch, helpers
 from opensearchpy import exceptions as os_exc
@@ -51,7 +52,7 @@ SUGGEST_FIELDS = ["title.suggest", "title.suggest._2gram", "title.suggest._3gram
 
 
 def analysis_settings() -> dict:
-    analyzers = {
+    analyzers: dict[str, dict[str, Any]] = {
         f"portico_{code}": {"type": language, "stopwords": "_none_"}
         for code, language in LANGUAGE_ANALYZERS.items()
     }
@@ -211,7 +212,7 @@ class OpenSearchBackend(SearchBackend):
             raise SearchBackendError(f"No index {target}")
         # Everything written to the new version is searchable the moment it takes over.
         self.client.indices.refresh(index=target)
-        actions = []
+        actions: list[dict[str, Any]] = []
         for name in self._aliased_indexes():
             if name != target:
                 actions.append({"remove": {"index": name, "alias": self.alias}})
@@ -246,7 +247,8 @@ class OpenSearchBackend(SearchBackend):
         if version in self._checked_versions:
             return
         mapping = self.client.indices.get_mapping(index=self._physical(version))
-        meta = next(iter(mapping.values()), {}).get("mappings", {}).get("_meta", {})
+        first: dict[str, Any] = next(iter(mapping.values()), {})
+        meta = first.get("mappings", {}).get("_meta", {})
         if meta.get("schema_version") != SCHEMA_VERSION:
             raise SchemaOutdated(
                 f"{self._physical(version)} was built with schema {meta.get('schema_version')}, "

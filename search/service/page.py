@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from .. import query as query_parsing
 from .. import ranking, snippets
 from ..backends import SearchBackendError
 from ..schema import SORT_NEWEST, SORT_RELEVANCE
+from .base import ServiceBase
 from .people import person_for, product_names
 from .results import (
     FACETS,
@@ -31,7 +33,7 @@ from .verify import heal, visible_items
 logger = logging.getLogger(__name__)
 
 
-class PageSearch:
+class PageSearch(ServiceBase):
     """The search page and the API (a part of ``SearchService``)."""
 
     def search(
@@ -165,10 +167,10 @@ class PageSearch:
             if tag_slugs
             else {}
         )
-        labels = {
+        labels: dict[str, Callable[[str], str]] = {
             "type": type_plural,
-            "product": lambda v: names.get(v, v),
-            "tag": lambda v: tag_names.get(v, v),
+            "product": lambda v: names.get(v) or v,
+            "tag": lambda v: tag_names.get(v) or v,
         }
         facets = {}
         for name, field_name in FACETS.items():
@@ -187,7 +189,7 @@ class PageSearch:
 
         if parsed.is_empty:
             return
-        kind = (page.filters.get("type") or [None])[0]
+        kind = next(iter(page.filters.get("type") or []), None)
         hits = search_content(" ".join([*parsed.words, *parsed.phrases]), user, kind=kind)
         page.total = len(hits)
         start = (page.request.page - 1) * page.request.per_page
@@ -196,7 +198,7 @@ class PageSearch:
             summary = hit.summary
             page.results.append(
                 Result(
-                    id=f"{hit.kind}:{hit.obj.pk}",
+                    id=f"{hit.kind}:{hit.pk}",
                     type=hit.kind,
                     title=hit.title,
                     url=hit.url,

@@ -11,11 +11,12 @@ from .. import ranking, snippets, synonyms
 from ..backends.text import query_words
 from ..registry import registry
 from ..schema import SearchQuery
+from .base import ServiceBase
 from .people import person_for
 from .results import SIMILAR_MAX_WORDS, Result
 
 
-class Similar:
+class Similar(ServiceBase):
     """Similar content (a part of ``SearchService``)."""
 
     def similar(

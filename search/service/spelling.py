@@ -8,9 +8,10 @@ from dataclasses import replace
 from .. import query as query_parsing
 from ..backends.text import query_words
 from ..schema import SearchQuery
+from .base import ServiceBase
 
 
-class Spelling:
+class Spelling(ServiceBase):
     """ "Did you mean" (a part of ``SearchService``)."""
 
     def did_you_mean(self, parsed, person, filters, *, current: int) -> str:

@@ -9,12 +9,13 @@ from .. import query as query_parsing
 from ..backends.text import query_words
 from ..registry import registry
 from ..schema import SearchQuery
+from .base import ServiceBase
 from .people import person_for
 from .results import Suggestion, type_label
 from .verify import visible_items
 
 
-class Typeahead:
+class Typeahead(ServiceBase):
     """Type-ahead (a part of ``SearchService``)."""
 
     def suggest(self, prefix: str, user, *, limit: int = 8) -> list[Suggestion]:

@@ -64,9 +64,7 @@ def topic_type():
     registry.unregister(TOPIC)
 
 
-def test_a_new_type_travels_from_a_change_to_the_search_page(
-    client, home, topic_type, sync_search
-):
+def test_a_new_type_travels_from_a_change_to_the_search_page(client, home, topic_type, sync_search):
     from indexing.models import IndexQueueItem
 
     tag = Tag.objects.create(name="Kaleidoscope", slug="kaleidoscope")

@@ -6,6 +6,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -59,7 +60,9 @@ class Command(BaseCommand):
         quiet = options["no_progress"] or options["verbosity"] == 0
         folder = tempfile.mkdtemp(prefix="portico-bench-")
         prefix = f"bench-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        extra = {"path": folder} if name == "embedded" else {"url": url, "timeout": 60}
+        extra: dict[str, Any] = (
+            {"path": folder} if name == "embedded" else {"url": url, "timeout": 60}
+        )
         backend = build_backend(name, prefix=prefix, **extra)
         try:
             backend.ensure_index()
