@@ -1,5 +1,7 @@
+import hmac
+
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
 from django.views.decorators.http import require_GET
 
 
@@ -13,3 +15,21 @@ def robots_txt(request):
         f"Sitemap: {settings.SITE_URL}/sitemap.xml",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_GET
+def metrics(request):
+    """Counters of failures and degraded answers, in the Prometheus text format: for staff,
+    or for a scraper that sends ``Authorization: Bearer <METRICS_TOKEN>``."""
+    from . import metrics as counters
+
+    token = settings.METRICS_TOKEN
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    allowed = (token and hmac.compare_digest(sent, token)) or (
+        request.user.is_authenticated and request.user.is_staff
+    )
+    if not allowed:
+        return HttpResponseNotFound()
+    response = HttpResponse(counters.prometheus_text(), content_type="text/plain; version=0.0.4")
+    response["Cache-Control"] = "no-store"
+    return response

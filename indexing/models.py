@@ -83,3 +83,20 @@ class IndexRebuild(models.Model):
 
     def __str__(self):
         return f"{self.index_name} {self.version} ({self.status})"
+
+
+class ReconcileCursor(models.Model):
+    """Where the periodic comparison of database and index resumes, per type: each run
+    rebuilds and compares the next slice of items, so everything is checked in turn."""
+
+    type = models.CharField(_("type"), max_length=40, unique=True)
+    last_pk = models.BigIntegerField(_("last item checked"), default=0)
+    rounds = models.PositiveIntegerField(_("full rounds"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reconcile cursor")
+        verbose_name_plural = _("reconcile cursors")
+
+    def __str__(self):
+        return f"{self.type} after {self.last_pk}"

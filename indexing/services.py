@@ -340,6 +340,117 @@ def prune(*, backend: SearchBackend | None = None) -> int:
     return len(orphans)
 
 
+# --- Reconcile: the index heals itself ------------------------------------------------------
+
+
+@dataclass
+class ReconcileResult:
+    missing: int = 0
+    extra: int = 0
+    stale: int = 0
+    checked: int = 0
+
+    @property
+    def queued(self) -> int:
+        return self.missing + self.extra + self.stale
+
+    def as_dict(self) -> dict:
+        return {
+            "missing": self.missing,
+            "extra": self.extra,
+            "stale": self.stale,
+            "checked": self.checked,
+        }
+
+
+def reconcile(*, backend: SearchBackend | None = None, batch: int | None = None) -> ReconcileResult:
+    """Compare the database with the index and queue what differs.
+
+    Every run compares the ids of every item (cheap: missing items, and entries whose
+    item is gone, are queued) and rebuilds the next ``batch`` items of each type to
+    compare them field by field with what the index holds (stale documents, missing or
+    extra attached files are queued); the slice moves on each run, so after enough runs
+    everything has been compared. Queued items are drained as usual. A restored snapshot,
+    a lost write or a bulk change behind the signals' back heals by itself.
+    """
+    from .models import ReconcileCursor
+
+    backend = backend or get_backend()
+    batch = batch or settings.INDEXING_RECONCILE_BATCH
+    result = ReconcileResult()
+    if rebuild_running():
+        return result
+    indexed_owners: dict[str, set[str]] = defaultdict(set)
+    for document_id in backend.all_ids():
+        owner = registry.owner_key(document_id)
+        indexed_owners[owner].add(document_id)
+    queue: dict[str, str] = {}
+    expected: set[str] = set()
+    for source in registry.indexed():
+        keys = [
+            source.doc_id(pk) for pk in source.indexable(source.all()).values_list("pk", flat=True)
+        ]
+        expected.update(keys)
+        for key in keys:
+            if key not in indexed_owners:
+                queue.setdefault(key, "reconcile-missing")
+                result.missing += 1
+    for owner in indexed_owners:
+        if owner not in expected:
+            queue.setdefault(owner, "reconcile-extra")
+            result.extra += 1
+    for source in registry.indexed():
+        cursor, _created = ReconcileCursor.objects.get_or_create(type=source.key)
+        pks = list(
+            source.indexable(source.all())
+            .filter(pk__gt=cursor.last_pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not pks:
+            cursor.last_pk, cursor.rounds = 0, cursor.rounds + 1
+            cursor.save(update_fields=["last_pk", "rounds", "updated_at"])
+            continue
+        loaded = source.load(pks)
+        built: dict[str, list[SearchDocument]] = {}
+        for pk in pks:
+            key = source.doc_id(pk)
+            try:
+                built[key] = source.documents(loaded.get(str(pk)))
+            except Exception:
+                logger.exception("Could not build the search document of %s.", key)
+                queue.setdefault(key, "reconcile-error")
+        stored = backend.get(
+            [d.id for docs in built.values() for d in docs]
+            + [i for key in built for i in indexed_owners.get(key, ())]
+        )
+        for key, documents in built.items():
+            result.checked += 1
+            wanted = {d.id: d for d in documents}
+            have = {i: stored[i] for i in indexed_owners.get(key, ()) if i in stored}
+            differs = set(wanted) != set(have) or any(have[i] != d for i, d in wanted.items())
+            if differs and key not in queue:
+                queue[key] = "reconcile-stale"
+                result.stale += 1
+        cursor.last_pk = pks[-1]
+        cursor.save(update_fields=["last_pk", "updated_at"])
+    if queue:
+        by_reason: dict[str, list[str]] = defaultdict(list)
+        for key, reason in queue.items():
+            by_reason[reason].append(key)
+        with transaction.atomic():
+            for reason, keys in by_reason.items():
+                enqueue(keys, reason, schedule=False)
+        logger.warning(
+            "The search index differed from the database: %s missing, %s extra, %s stale "
+            "item(s) queued.",
+            result.missing,
+            result.extra,
+            result.stale,
+        )
+    return result
+
+
 # --- Rebuild ------------------------------------------------------------------------------
 
 

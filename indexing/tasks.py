@@ -22,3 +22,18 @@ def drain_queue(max_batches: int | None = None) -> dict:
     except Exception as exc:
         logger.exception("Draining the search index queue failed; rows stay queued.")
         return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+@shared_task(name="indexing.reconcile", ignore_result=True, acks_late=True)
+def reconcile() -> dict:
+    """Compare the database with the index, queue what differs, and drain it."""
+    from . import services
+
+    try:
+        result = services.reconcile()
+        if result.queued:
+            services.drain()
+        return result.as_dict()
+    except Exception as exc:
+        logger.warning("Comparing the search index with the database failed: %s", exc)
+        return {"error": f"{type(exc).__name__}: {exc}"}

@@ -145,7 +145,8 @@ CACHE_URL = os.environ.get("CACHE_URL") or "locmem://"
 def cache_from_url(url: str) -> dict:
     scheme, _, rest = url.partition("://")
     if scheme in {"redis", "rediss", "unix"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # Redis down or hung: the site works as with an empty cache (core/cache.py).
+        return {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": url}
     if scheme == "file":
         return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
     if scheme == "locmem":
@@ -224,6 +225,12 @@ SEARCH_EMBEDDED_LOCK_TIMEOUT = float(os.environ.get("SEARCH_EMBEDDED_LOCK_TIMEOU
 # OpenSearch: per-request timeout (seconds), client retries, analyzer language, index shape.
 SEARCH_TIMEOUT = float(os.environ.get("SEARCH_TIMEOUT", "5"))
 SEARCH_MAX_RETRIES = int(os.environ.get("SEARCH_MAX_RETRIES", "2"))
+# Searches (reads) wait at most this long and are not retried: a hung engine costs a page
+# one short wait. After SEARCH_BREAKER_FAILURES failed reads in a row the engine is left
+# alone for SEARCH_BREAKER_COOLDOWN seconds (searches use the database meanwhile).
+SEARCH_QUERY_TIMEOUT = float(os.environ.get("SEARCH_QUERY_TIMEOUT") or 2)
+SEARCH_BREAKER_FAILURES = int(os.environ.get("SEARCH_BREAKER_FAILURES") or 3)
+SEARCH_BREAKER_COOLDOWN = float(os.environ.get("SEARCH_BREAKER_COOLDOWN") or 30)
 SEARCH_LANGUAGE = os.environ.get("SEARCH_LANGUAGE", "en")
 SEARCH_OPENSEARCH_SHARDS = int(os.environ.get("SEARCH_OPENSEARCH_SHARDS", "1"))
 SEARCH_OPENSEARCH_REPLICAS = int(os.environ.get("SEARCH_OPENSEARCH_REPLICAS", "0"))
@@ -243,6 +250,11 @@ INDEXING_RETRY_MAX_SECONDS = int(os.environ.get("INDEXING_RETRY_MAX_SECONDS", "1
 INDEXING_LEASE_SECONDS = int(os.environ.get("INDEXING_LEASE_SECONDS", "300"))
 # How often Celery beat drains what is left in the queue.
 INDEXING_SYNC_INTERVAL = float(os.environ.get("INDEXING_SYNC_INTERVAL", "60"))
+# The index heals itself: every INDEXING_RECONCILE_INTERVAL seconds the ids of every item
+# are compared and the next INDEXING_RECONCILE_BATCH items of each type are rebuilt and
+# compared with what the index holds; differences are queued.
+INDEXING_RECONCILE_INTERVAL = float(os.environ.get("INDEXING_RECONCILE_INTERVAL") or 600)
+INDEXING_RECONCILE_BATCH = int(os.environ.get("INDEXING_RECONCILE_BATCH") or 500)
 # A rebuild that has not reported progress for this long is considered dead.
 INDEXING_REBUILD_STALE_SECONDS = int(os.environ.get("INDEXING_REBUILD_STALE_SECONDS", "900"))
 # Attached files: largest file read, and how much of its text is indexed.
@@ -317,6 +329,9 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# /metrics (Prometheus text) answers staff, or a scraper sending this bearer token.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 LOGGING = {
     "version": 1,
@@ -404,6 +419,10 @@ CELERY_BEAT_SCHEDULE = {
     "drain-search-index-queue": {
         "task": "indexing.drain_queue",
         "schedule": INDEXING_SYNC_INTERVAL,
+    },
+    "reconcile-search-index": {
+        "task": "indexing.reconcile",
+        "schedule": INDEXING_RECONCILE_INTERVAL,
     },
     "prune-search-log": {"task": "search.prune_log", "schedule": 24 * 3600.0},
     "close-solved-tickets": {"task": "tickets.close_solved", "schedule": 3600.0},

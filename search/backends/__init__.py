@@ -1,17 +1,21 @@
 """Choosing and building search backends from settings.
 
 ``get_backend()`` returns the site's backend (``SEARCH_BACKEND``), one instance per
-configuration and process. ``build_backend(...)`` makes one for any other index (a
-throwaway benchmark index, a test), without caching.
+configuration and process, guarded (``guard.GuardedBackend``: any failure becomes
+``SearchBackendError``, and a circuit breaker stops asking an unwell engine for a while).
+``build_backend(...)`` makes one for any other index (a throwaway benchmark index, a
+test), without caching or guard.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import cast
 
 from django.conf import settings
 
 from .base import SchemaOutdated, SearchBackend, SearchBackendError, SearchUnavailable
+from .guard import GuardedBackend
 
 __all__ = [
     "SchemaOutdated",
@@ -23,7 +27,7 @@ __all__ = [
     "reset_backends",
 ]
 
-_instances: dict[tuple, SearchBackend] = {}
+_instances: dict[tuple, GuardedBackend] = {}
 _lock = threading.Lock()
 
 
@@ -38,6 +42,7 @@ def _options(name: str) -> dict:
         return {
             "url": settings.OPENSEARCH_URL,
             "timeout": settings.SEARCH_TIMEOUT,
+            "query_timeout": settings.SEARCH_QUERY_TIMEOUT,
             "max_retries": settings.SEARCH_MAX_RETRIES,
             "language": settings.SEARCH_LANGUAGE,
             "shards": settings.SEARCH_OPENSEARCH_SHARDS,
@@ -70,8 +75,12 @@ def get_backend(index: str = "content") -> SearchBackend:
         with _lock:
             backend = _instances.get(key)
             if backend is None:
-                backend = _instances[key] = build_backend(name, index=index)
-    return backend
+                backend = _instances[key] = GuardedBackend(
+                    build_backend(name, index=index),
+                    failures=settings.SEARCH_BREAKER_FAILURES,
+                    cooldown=settings.SEARCH_BREAKER_COOLDOWN,
+                )
+    return cast(SearchBackend, backend)  # a SearchBackend, guarded
 
 
 def reset_backends() -> None:

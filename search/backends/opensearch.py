@@ -137,6 +137,7 @@ class OpenSearchBackend(SearchBackend):
         index: str = "content",
         url: str,
         timeout: float = 5.0,
+        query_timeout: float | None = None,
         max_retries: int = 2,
         language: str = "en",
         shards: int = 1,
@@ -157,6 +158,19 @@ class OpenSearchBackend(SearchBackend):
             max_retries=max_retries,
             retry_on_timeout=True,
             retry_on_status=(502, 503, 504),
+        )
+        # Searches use their own client: a short timeout and no retry, so a hung server
+        # costs a page one short wait (and the circuit breaker stops even that).
+        self.query_timeout = query_timeout or timeout
+        self.reader = (
+            OpenSearch(
+                hosts=[url],
+                timeout=self.query_timeout,
+                max_retries=0,
+                retry_on_timeout=False,
+            )
+            if client is None
+            else client
         )
         self._checked_versions: set[str] = set()
 
@@ -426,7 +440,7 @@ class OpenSearchBackend(SearchBackend):
                 name: {"terms": {"field": name, "size": query.facet_size}} for name in query.facets
             }
         try:
-            response = self.client.search(index=self.alias, body=body)
+            response = self.reader.search(index=self.alias, body=body)
         except os_exc.NotFoundError:
             return SearchResults(total=0, hits=[])
         total = response["hits"]["total"]
@@ -472,7 +486,7 @@ class OpenSearchBackend(SearchBackend):
             },
         }
         try:
-            response = self.client.search(index=self.alias, body=body)
+            response = self.reader.search(index=self.alias, body=body)
         except os_exc.NotFoundError:
             return []
         return [SearchDocument.from_dict(hit["_source"]) for hit in response["hits"]["hits"]]
@@ -500,7 +514,7 @@ class OpenSearchBackend(SearchBackend):
             },
         }
         try:
-            response = self.client.search(index=self.alias, body=body)
+            response = self.reader.search(index=self.alias, body=body)
         except os_exc.NotFoundError:
             return []
         return [SearchDocument.from_dict(hit["_source"]) for hit in response["hits"]["hits"]]
@@ -511,7 +525,7 @@ class OpenSearchBackend(SearchBackend):
         if not ids:
             return {}
         try:
-            response = self.client.search(
+            response = self.reader.search(
                 index=self.alias, body={"query": {"ids": {"values": ids}}, "size": len(ids)}
             )
         except os_exc.NotFoundError:
@@ -533,6 +547,8 @@ class OpenSearchBackend(SearchBackend):
 
     def close(self) -> None:
         self.client.close()
+        if self.reader is not self.client:
+            self.reader.close()
 
     def describe(self) -> dict:
         return {

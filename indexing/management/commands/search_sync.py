@@ -29,7 +29,8 @@ class Command(BaseCommand):
         "Index everything waiting in the search index queue, retrying failed items now. "
         "--since DATE first re-queues every item changed since DATE (after bulk updates "
         "that bypassed signals); --all re-queues everything and removes index entries "
-        "whose item is gone."
+        "whose item is gone; --reconcile compares the database with the index (ids of "
+        "everything, and the next slice of items field by field) and queues what differs."
     )
 
     def add_arguments(self, parser):
@@ -43,12 +44,30 @@ class Command(BaseCommand):
             choices=sorted(t.key for t in registry.indexed()),
             help="Limit re-queuing.",
         )
+        parser.add_argument(
+            "--reconcile",
+            action="store_true",
+            help="Queue what differs between the database and the index first.",
+        )
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=None,
+            help="With --reconcile: items of each type compared field by field.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, since, all, type, no_progress, verbosity, **options):
+    def handle(self, *args, since, all, type, reconcile, batch, no_progress, verbosity, **options):
         backend = get_backend()
         if since and all:
             raise CommandError("Use --since or --all, not both.")
+        if reconcile:
+            found = services.reconcile(backend=backend, batch=batch)
+            if verbosity:
+                self.stdout.write(
+                    f"Compared {found.checked} item(s): {found.missing} missing, "
+                    f"{found.extra} extra and {found.stale} stale queued."
+                )
         if since or all:
             moment = parse_moment(since) if since else None
             queued = services.requeue(since=moment, types=type)
