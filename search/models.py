@@ -63,6 +63,9 @@ class SearchLog(models.Model):
         SUGGEST = "suggest", _("Type-ahead")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    #: Known before the row is written (logs are written in batches after the response):
+    #: result links carry it, and clicks find their search by it.
+    uid = models.UUIDField(unique=True, null=True, blank=True, editable=False)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     query = models.CharField(_("query"), max_length=500, blank=True)
     normalized = models.CharField(_("normalized query"), max_length=500, blank=True, db_index=True)
@@ -107,3 +110,23 @@ class SearchClick(models.Model):
 
     def __str__(self):
         return f"{self.item} (#{self.rank})"
+
+
+class PopularQuery(models.Model):
+    """A query many different signed-in people searched and found results for: what
+    type-ahead offers. Aggregated from the search log by a periodic task, so a keystroke
+    reads one small indexed table, and nobody can plant a suggestion without many
+    accounts."""
+
+    normalized = models.CharField(_("query"), max_length=500, unique=True)
+    people = models.PositiveIntegerField(_("people"), default=0)
+    searches = models.PositiveIntegerField(_("searches"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-people", "normalized"]
+        verbose_name = _("popular query")
+        verbose_name_plural = _("popular queries")
+
+    def __str__(self):
+        return self.normalized

@@ -57,10 +57,11 @@ def empty_cache():
 def isolated_search(request, settings, tmp_path_factory):
     """Every test gets its own empty search index, so no test sees another's documents
     (and no cached synonyms or product names of another test's database)."""
-    from search import service, synonyms
+    from search import analytics, service, synonyms
     from search.backends import reset_backends
     from tests.search.support import unique_prefix
 
+    analytics.discard()
     synonyms.clear()
     service.forget_product_names()
 

@@ -64,7 +64,11 @@ def remember_search(request, query: str) -> None:
     """For the site search: remember what was searched, so the support flow that may follow
     shows agents what the customer already tried."""
     query = " ".join(str(query or "").split())[:200]
-    if not query:
+    # A search is a read: it never starts a session (a visitor without one who goes on to
+    # Contact support carries the query in the link instead). A request that writes the
+    # session anyway (a saved draft) remembers it.
+    session = request.session
+    if not query or not (session.session_key or session.modified):
         return
     searches = [q for q in request.session.get(SEARCHES_KEY, []) if q != query]
     request.session[SEARCHES_KEY] = [*searches, query][-MAX_SEARCHES:]

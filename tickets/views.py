@@ -70,10 +70,14 @@ def new(request):
     draft = flows.load_draft(request)
     suggestions: list = []
     searched = False
+    searched_query = ""
     if request.method == "POST":
+        searched_query = " ".join(request.POST.get("searched", "").split())[:200]
         action = request.POST.get("action")
         data = {key: request.POST.get(key, "") for key in ("product", "subject", "description")}
         flows.save_draft(request, **data)
+        # The search that led here (kept in the page, not in a session, until now).
+        flows.remember_search(request, request.POST.get("searched", ""))
         if action == "continue":
             form = DescribeForm(request.POST)
             if form.is_valid():
@@ -95,11 +99,11 @@ def new(request):
             searched = True
         status = 400 if action == "continue" else 200
     else:
-        query = " ".join((request.GET.get("q") or "").split())[:200]
-        if query:
-            flows.remember_search(request, query)
-            if not draft["subject"]:
-                draft["subject"] = query
+        query = searched_query = " ".join((request.GET.get("q") or "").split())[:200]
+        # Reading the page starts no session: the search is remembered with the draft.
+        flows.remember_search(request, query)
+        if query and not draft["subject"]:
+            draft["subject"] = query
         form = DescribeForm(initial=draft)
         status = 200
         text = _draft_text(draft)
@@ -114,6 +118,7 @@ def new(request):
             "form": form,
             "suggestions": suggestions,
             "searched": searched,
+            "searched_query": searched_query,
             "status_message": _status_message(len(suggestions)) if searched else "",
         },
         status=status,
@@ -126,6 +131,7 @@ def suggest(request):
     fields = ("product", "subject", "description")
     data = {key: request.POST.get(key, "")[:20_000] for key in fields}
     flows.save_draft(request, **data)
+    flows.remember_search(request, request.POST.get("searched", ""))
     text = f"{data['subject']} {data['description']}".strip()
     results = []
     if len(text) >= 3:

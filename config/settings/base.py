@@ -239,6 +239,12 @@ SEARCH_OPENSEARCH_REPLICAS = int(os.environ.get("SEARCH_OPENSEARCH_REPLICAS", "0
 # type-ahead offers it, and how long the search log is kept.
 SEARCH_SYNONYMS_TTL = float(os.environ.get("SEARCH_SYNONYMS_TTL", "30"))
 SEARCH_POPULAR_MIN_PEOPLE = int(os.environ.get("SEARCH_POPULAR_MIN_PEOPLE", "3"))
+# Popular queries count signed-in people over this many days; recomputed this often (s).
+SEARCH_POPULAR_DAYS = int(os.environ.get("SEARCH_POPULAR_DAYS") or 90)
+SEARCH_POPULAR_INTERVAL = float(os.environ.get("SEARCH_POPULAR_INTERVAL") or 600)
+# Searches and clicks are written in batches by a background thread every this many
+# seconds (0: only when flushed explicitly, e.g. by tests), never on the request path.
+SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS") or 5)
 SEARCH_LOG_DAYS = int(os.environ.get("SEARCH_LOG_DAYS", "180"))
 
 # --- Search indexing (the queue that carries changes to the search backend) ------------
@@ -425,5 +431,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": INDEXING_RECONCILE_INTERVAL,
     },
     "prune-search-log": {"task": "search.prune_log", "schedule": 24 * 3600.0},
+    "aggregate-popular-queries": {
+        "task": "search.aggregate_popular",
+        "schedule": SEARCH_POPULAR_INTERVAL,
+    },
     "close-solved-tickets": {"task": "tickets.close_solved", "schedule": 3600.0},
 }

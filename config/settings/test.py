@@ -22,6 +22,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 PORTICO_EMBEDDED_BEAT = False  # tests that need it turn it on
 ACCOUNT_RATE_LIMITS = False
+# Tests write the search log when they flush it (search.analytics.flush).
+SEARCH_LOG_FLUSH_SECONDS = 0
 WAGTAILADMIN_BASE_URL = SITE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Search: one set of indexes per test worker, away from the site's own.

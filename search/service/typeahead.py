@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count
 
 from .. import query as query_parsing
 from ..backends.text import query_words
@@ -45,26 +44,25 @@ class Typeahead(ServiceBase):
         return found[:limit]
 
     def popular_queries(self, prefix: str, person, *, limit: int = 3) -> list[str]:
-        """Past queries that start with ``prefix``, searched by several people and with
-        results — offered only if every word also finds something this person may see."""
-        from ..models import SearchLog
+        """Popular past queries (``PopularQuery``: many signed-in people ran them and found
+        results) that start with ``prefix`` — offered only if every word also finds
+        something this person may see."""
+        from ..models import PopularQuery
 
         normalized = " ".join(query_words(prefix))
         if len(normalized) < 2:
             return []
         rows = (
-            SearchLog.objects.filter(
-                normalized__startswith=normalized, result_count__gt=0, source="page"
+            PopularQuery.objects.filter(
+                normalized__startswith=normalized,
+                people__gte=settings.SEARCH_POPULAR_MIN_PEOPLE,
             )
             .exclude(normalized=normalized)
-            .values("normalized")
-            .annotate(people=Count("session_key", distinct=True))
-            .filter(people__gte=settings.SEARCH_POPULAR_MIN_PEOPLE)
-            .order_by("-people", "normalized")[: limit * 3]
+            .order_by("-people", "normalized")
+            .values_list("normalized", flat=True)[: limit * 3]
         )
         found = []
-        for row in rows:
-            phrase = row["normalized"]
+        for phrase in rows:
             words = query_words(phrase)
             if not words or ":" in phrase or '"' in phrase or "-" in phrase.split()[0]:
                 continue

@@ -153,6 +153,8 @@
       body.append("product", current.product);
       body.append("subject", current.subject);
       body.append("description", current.description);
+      var searched = form.querySelector("input[name=searched]");
+      if (searched) { body.append("searched", searched.value); }
       region.setAttribute("aria-busy", "true");
       window.fetch(url, {
         method: "POST",

@@ -6,6 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from forum import services
+from search import analytics
 from search.models import SearchClick, SearchLog
 from tests.factories import UserFactory, make_article, make_category
 
@@ -63,11 +64,12 @@ def test_typeahead_facet_and_result(page, home, products):
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Webhook signing secret rotation broke deliveries"
     )
-    log = SearchLog.objects.filter(source="page").latest("created_at")
-    assert log.filters == {"type": ["question"]}
     for _ in range(50):
+        analytics.flush()  # what the log writer thread does every few seconds
         if SearchClick.objects.exists():
             break
         page.wait_for_timeout(100)
+    log = SearchLog.objects.filter(source="page").latest("created_at")
+    assert log.filters == {"type": ["question"]}
     click = SearchClick.objects.get()
     assert click.search == log and click.rank == 1 and click.item.startswith("question:")

@@ -47,6 +47,9 @@ def test_search_schema(client, content):
     assert "<" not in result["snippet"], "the API's snippet is plain text"
     assert data["facets"]["type"] == [{"value": "article", "label": "Articles", "count": 1}]
     assert data["suggestion"] is None
+    from search import analytics
+
+    analytics.flush()
     assert SearchLog.objects.get().source == "api"
 
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from search import analytics
 from search.models import SearchLog
 from search.query import MAX_QUERY_LENGTH
 from tests.factories import (
@@ -153,12 +154,14 @@ def test_empty_query_shows_the_search_page(client, content):
     html = get(client)
     assert "Search the help center" in html
     assert "Popular articles" in html
+    analytics.flush()
     assert not SearchLog.objects.exists(), "an empty search page is not a search"
 
 
 def test_searches_are_logged(client, content, member):
     client.force_login(member)
     get(client, q="Webhook  Replay", type="announcement")
+    analytics.flush()
     log = SearchLog.objects.get()
     assert (log.query, log.normalized, log.source) == ("Webhook Replay", "webhook replay", "page")
     assert log.filters == {"type": ["announcement"]}
@@ -239,6 +242,7 @@ def test_search_engine_down_falls_back_to_the_database(client, content, settings
     assert "limited mode" in html
     assert result_titles(html) == ["Retry failed deliveries"]
     assert "Escalation runbook" not in get(client, q="zanzibar")
+    analytics.flush()
     assert SearchLog.objects.filter(backend="database").count() == 2
 
 
@@ -252,11 +256,15 @@ def test_search_stays_cheap(client, content, member, django_assert_max_num_queri
         client.get("/search/", {"q": "webhook"})
 
 
-def test_searches_lead_to_support_with_the_query(client, content):
+def test_searches_lead_to_support_with_the_query(client, content, member):
     from tickets.flow import SEARCHES_KEY
 
     html = get(client, q="webhook")
     assert "/support/new/?q=webhook" in html, "contact support keeps what was searched"
+    # A visitor without a session gets none from a search: the link carries the query.
+    assert SEARCHES_KEY not in client.session
+    client.force_login(member)
+    get(client, q="webhook")
     assert client.session[SEARCHES_KEY] == ["webhook"]
     empty = get(client, q="nothing-matches-this")
     assert "/support/new/?q=nothing-matches-this" in empty

@@ -169,16 +169,20 @@ def test_suggest_titles_and_popular_queries(home, settings, site_backend, sync):
     assert ("article", "Reset your password") in found
     assert ("article", "Restrict access by IP") in found
     assert [s.text for s in service.suggest("reset pa", None)] == ["Reset your password"]
+    from search.analytics import aggregate_popular
+    from tests.factories import UserFactory
+
     settings.SEARCH_POPULAR_MIN_PEOPLE = 2
-    for session in ("a", "b"):
+    for name in ("a", "b"):
         SearchLog.objects.create(
             source="page", query="reset password", normalized="reset password",
-            result_count=1, session_key=session,
+            result_count=1, user=UserFactory(username=f"person-{name}"),
         )  # fmt: skip
     SearchLog.objects.create(
         source="page", query="reset zorblax", normalized="reset zorblax",
-        result_count=1, session_key="c",
+        result_count=1, user=UserFactory(username="person-c"),
     )  # fmt: skip
+    assert aggregate_popular() == 1
     suggestions = service.suggest("reset", None)
     assert suggestions[0].kind == "query" and suggestions[0].text == "reset password"
     assert "reset zorblax" not in [s.text for s in suggestions]
