@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tickets",
     "search",
     "indexing",
+    "portal",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",

@@ -21,8 +21,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from announcements.models import AnnouncementIndexPage, AnnouncementPage, ProductSubscription
-from core.models import HomePage
 from kb.models import ArticlePage, CategoryPage, HelpfulVote, KnowledgeBaseIndexPage
+from portal.models import HomePage
 from segments.models import Segment
 from segments.services import grant, resolve_segment
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
-from .routing import SingleQueryViewRestrictionsMixin
+from core.routing import SingleQueryViewRestrictionsMixin
 
 
 class HomePage(SingleQueryViewRestrictionsMixin, Page):
@@ -17,10 +17,12 @@ class HomePage(SingleQueryViewRestrictionsMixin, Page):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["kb.KnowledgeBaseIndexPage", "announcements.AnnouncementIndexPage"]
     max_count = 1
-    template = "pages/core/home_page.html"
+    template = "pages/portal/home_page.html"
 
     class Meta:
         verbose_name = _("home page")
+        # The table was created when the home page lived in ``core``; it keeps its name.
+        db_table = "core_homepage"
 
     def route(self, request, path_components):
         """Find the section (knowledge base, announcements) in one typed query."""

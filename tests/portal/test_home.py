@@ -8,7 +8,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from core.home import home_sections
+from portal.home import home_sections
 from tests.factories import (
     grant,
     make_announcement,
