@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "search",
     "indexing",
     "portal",
+    "demo",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",

@@ -4,8 +4,9 @@ history for the report, loaded through the services and idempotent."""
 import pytest
 from django.db.models import Count
 
-from core.demo.seed import DemoSeeder
-from tickets import demo, reports
+from demo import tickets as tickets_demo
+from demo.seed import DemoSeeder
+from tickets import reports
 from tickets.models import FunnelEvent, SupportFlow, Ticket, TicketChange, TicketMessage
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +22,8 @@ def people(products):
 
 def test_the_demo_has_every_state_and_loads_once(people):
     steps = []
-    made = demo.load_tickets_demo(people, progress=lambda n=1: steps.append(n))
-    assert len(steps) == demo.steps_count()
+    made = tickets_demo.load_tickets_demo(people, progress=lambda n=1: steps.append(n))
+    assert len(steps) == tickets_demo.steps_count()
     statuses = set(Ticket.objects.values_list("status", flat=True))
     assert statuses == set(Ticket.Status.values)
     assert TicketMessage.objects.filter(is_internal=True).exists()
@@ -42,7 +43,7 @@ def test_the_demo_has_every_state_and_loads_once(people):
     assert report.started > 50 and report.filed > 0
 
     counts = (Ticket.objects.count(), SupportFlow.objects.count(), FunnelEvent.objects.count())
-    again = demo.load_tickets_demo(people)
+    again = tickets_demo.load_tickets_demo(people)
     assert again["tickets"] == again["flows"] == 0
     assert (
         Ticket.objects.count(),
@@ -52,9 +53,9 @@ def test_the_demo_has_every_state_and_loads_once(people):
 
 
 def test_demo_prose_is_real_support_language():
-    for story in demo.STORIES:
+    for story in tickets_demo.STORIES:
         for text in [story.subject, story.description, *(s.body for s in story.steps)]:
             assert "lorem" not in text.lower()
             assert "ipsum" not in text.lower()
-    products = {story.product for story in demo.STORIES}
+    products = {story.product for story in tickets_demo.STORIES}
     assert products == {"ledger", "relay", "atlas"}

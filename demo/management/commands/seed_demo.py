@@ -6,7 +6,7 @@ Idempotent: a second run finds what exists and adds only what is missing.
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from core.demo.seed import DEMO_PASSWORD, DemoSeeder
+from demo.seed import DEMO_PASSWORD, DemoSeeder
 
 
 class Command(BaseCommand):

@@ -26,7 +26,10 @@ from portal.models import HomePage
 from segments.models import Segment
 from segments.services import grant, resolve_segment
 
-from .loader import CONTENT_DIR, ContentFile, read_content_file
+from . import forum as forum_demo
+from . import search as search_demo
+from . import tickets as tickets_demo
+from .frontmatter import ENGLISH_DIR, ContentFile, read_content_file
 
 DEMO_PASSWORD = "portico-demo"
 
@@ -111,39 +114,23 @@ COMMUNITY_NAMES = [
 ]
 
 
-def _forum_loader():
-    try:
-        from forum.demo import load_forum_demo
-    except ImportError:
-        return None
-    return load_forum_demo
-
-
-def _tickets_demo():
-    try:
-        from tickets import demo
-    except ImportError:
-        return None
-    return demo
-
-
-def _forum_content() -> list[Path]:
-    folder = Path(settings.BASE_DIR) / "forum" / "demo" / "content" / "questions"
-    return sorted(folder.glob("*.md")) if folder.exists() else []
-
-
 class DemoSeeder:
-    def __init__(self, content_dir: Path = CONTENT_DIR):
+    def __init__(self, content_dir: Path = ENGLISH_DIR):
         self.content_dir = content_dir
         self.article_files = sorted((content_dir / "articles").glob("*/*.md"))
         self.announcement_files = sorted((content_dir / "announcements").glob("*.md"))
+        self.question_files = sorted((content_dir / "questions").glob("*.md"))
         self.created: dict[str, int] = {}
         self.users: dict[str, object] = {}
 
     def total_steps(self) -> int:
-        forum = len(_forum_content()) if _forum_loader() else 0
-        tickets = _tickets_demo().steps_count() if _tickets_demo() else 0
-        return 4 + len(self.article_files) + len(self.announcement_files) + forum + tickets
+        return (
+            4
+            + len(self.article_files)
+            + len(self.announcement_files)
+            + len(self.question_files)
+            + tickets_demo.steps_count()
+        )
 
     def _count(self, key: str, n: int = 1) -> None:
         if n:
@@ -159,24 +146,21 @@ class DemoSeeder:
         self.knowledge_base(home, progress)
         self.announcements(home, progress)
         self.subscriptions_and_votes()
-        loader = _forum_loader()
-        if loader:
-            loader(self.users, progress=progress)
-        tickets = _tickets_demo()
-        if tickets:
-            made = tickets.load_tickets_demo(self.users, progress=progress)
-            self._count("tickets", made["tickets"])
-            self._count("support flows", made["flows"])
+        forum_demo.load_forum_demo(
+            self.users, progress=progress, content_dir=self.content_dir / "questions"
+        )
+        made = tickets_demo.load_tickets_demo(self.users, progress=progress)
+        self._count("tickets", made["tickets"])
+        self._count("support flows", made["flows"])
         self.search(progress)
 
     def search(self, progress) -> None:
         """Synonyms, and a month of searches for the search report (after everything else,
         so the searches run over the whole demo)."""
         from indexing.services import drain
-        from search.demo import load_search_demo
 
         drain(include_waiting=True)  # whatever the in-process drains left in the queue
-        made = load_search_demo()
+        made = search_demo.load_search_demo()
         self._count("synonyms", made["synonyms"])
         self._count("searches", made["searches"])
         progress()

@@ -1,5 +1,5 @@
 """Demo community content: questions with answers, votes, comments and flags, read from
-``forum/demo/content/questions/*.md`` and written through ``forum.services``.
+``demo/content/<language>/questions/*.md`` and written through ``forum.services``.
 
 A file is a front-matter block between ``---`` lines, the question body, then sections::
 
@@ -40,14 +40,15 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from forum import services
+from forum.errors import ForumError
+from forum.models import Question
+from forum.visibility import can_view_question
 from segments.models import Segment
 
-from . import services
-from .errors import ForumError
-from .models import Question
-from .visibility import can_view_question
+from .frontmatter import ENGLISH_DIR
 
-CONTENT_DIR = Path(__file__).resolve().parent / "demo" / "content" / "questions"
+CONTENT_DIR = ENGLISH_DIR / "questions"
 
 FRONT_MATTER_KEYS = (
     "title",

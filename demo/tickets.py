@@ -21,10 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from segments.models import Segment
-
-from . import services
-from .deflection import suggest_answers
-from .models import FlowQuery, SupportFlow, Ticket
+from tickets import services
+from tickets.deflection import suggest_answers
+from tickets.models import FlowQuery, SupportFlow, Ticket
 
 NAMESPACE = uuid.UUID("5d6c1f4e-8f0b-4c47-9a43-7c2b7d1e0a11")
 HISTORY_FLOWS = 126

@@ -35,8 +35,8 @@ QUERIES = [
 
 
 def load_search_demo(seed: int = 17) -> dict[str, int]:
-    from .models import SearchClick, SearchLog, Synonym
-    from .service import SearchRequest, SearchService
+    from search.models import SearchClick, SearchLog, Synonym
+    from search.service import SearchRequest, SearchService
 
     made = {"synonyms": 0, "searches": 0}
     with transaction.atomic():

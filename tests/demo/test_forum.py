@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from forum.demo import CONTENT_DIR, DemoContentError, load_forum_demo, parse_file, read_folder
+from demo.forum import CONTENT_DIR, DemoContentError, load_forum_demo, parse_file, read_folder
 from forum.models import Answer, AnswerVote, Comment, Flag, Question
 from tests.factories import UserFactory, grant
 

@@ -1,4 +1,7 @@
-"""Read the demo content files: Markdown with a small ``key: value`` front-matter block."""
+"""Read the demo content files: Markdown with a small ``key: value`` front-matter block.
+
+The content lives in ``demo/content/<language>/``; the English demo is what loads today.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
+#: The demo that ``seed_demo`` loads.
+ENGLISH_DIR = CONTENT_DIR / "en"
 
 
 class ContentError(ValueError):
