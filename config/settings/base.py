@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "core.mfa.RequireStaffMFAMiddleware",
+    "users.mfa.RequireStaffMFAMiddleware",
     "users.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Without a broker there is no Celery beat: the web process runs the schedule itself.
