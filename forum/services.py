@@ -17,13 +17,13 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core import mail
 from segments.models import Segment
 
 from . import conf, limits, mentions, permissions
@@ -48,7 +48,8 @@ from .visibility import (
     restricted_product_slugs,
 )
 
-UNSUBSCRIBE_SALT = "forum.unsubscribe"
+#: The unsubscribe tokens' purpose (``core.mail``), and what a token may stop.
+UNSUBSCRIBE_PURPOSE = "forum"
 UNSUBSCRIBE_KINDS = ("answers", "mentions")
 _TAG_RE = re.compile(r"^[\w][\w .+#-]*$")
 _SPACES = re.compile(r"\s+")
@@ -526,21 +527,16 @@ def update_notification_settings(user, *, email_on_answers: bool, email_on_menti
 def unsubscribe_token(user, kind: str) -> str:
     if kind not in UNSUBSCRIBE_KINDS:
         raise ValueError(kind)
-    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT)
+    return mail.unsubscribe_token(user, UNSUBSCRIBE_PURPOSE, k=kind)
 
 
 def read_unsubscribe_token(token: str):
     """``(user, kind)`` for a valid token, ``None`` otherwise."""
-    from django.contrib.auth import get_user_model
-
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
+    found = mail.read_unsubscribe_token(token, UNSUBSCRIBE_PURPOSE)
+    if found is None or found[1].get("k") not in UNSUBSCRIBE_KINDS:
         return None
-    if not isinstance(data, dict) or data.get("k") not in UNSUBSCRIBE_KINDS:
-        return None
-    user = get_user_model().objects.filter(pk=data.get("u")).first()
-    return (user, data["k"]) if user else None
+    user, data = found
+    return user, data["k"]
 
 
 def unsubscribe(user, kind: str) -> ForumProfile:
