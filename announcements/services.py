@@ -29,11 +29,6 @@ logger = logging.getLogger(__name__)
 #: The unsubscribe tokens' purpose (``core.mail``).
 UNSUBSCRIBE_PURPOSE = "announcements"
 
-#: Announcements dated longer ago than this are never emailed, so an editor fixing a typo
-#: in old news does not mail it to people who subscribed since.
-DEFAULT_EMAIL_MAX_AGE_DAYS = 14
-
-
 # --- Subscriptions --------------------------------------------------------------------
 
 
@@ -124,8 +119,7 @@ def is_emailable(page: AnnouncementPage) -> bool:
     """Whether ``page`` should be emailed at all (recipients aside)."""
     if not page.live:
         return False
-    max_age = getattr(settings, "PORTICO_ANNOUNCEMENT_EMAIL_MAX_AGE_DAYS", None)
-    max_age = DEFAULT_EMAIL_MAX_AGE_DAYS if max_age is None else max_age
+    max_age = settings.PORTICO_ANNOUNCEMENT_EMAIL_MAX_AGE_DAYS
     if page.date < timezone.localdate() - timedelta(days=max_age):
         return False
     # Pages behind a Wagtail password or group restriction are not mailed out.

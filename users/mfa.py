@@ -27,7 +27,7 @@ _TOTP_CACHE = "_portico_has_totp"
 
 
 def mfa_required() -> bool:
-    return bool(getattr(settings, "PORTICO_REQUIRE_MFA_FOR_STAFF", False))
+    return settings.PORTICO_REQUIRE_MFA_FOR_STAFF
 
 
 def needs_totp(user) -> bool:

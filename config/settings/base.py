@@ -352,6 +352,9 @@ LOGGING = {
 
 # --- Portal ---------------------------------------------------------------------------
 PORTICO_ANNOUNCEMENTS_PER_PAGE = 10
+# Announcements dated longer ago than this are never emailed, so an editor fixing a typo in
+# old news does not mail it to people who subscribed since.
+PORTICO_ANNOUNCEMENT_EMAIL_MAX_AGE_DAYS = 14
 PORTICO_CATEGORY_ARTICLES_PER_PAGE = 20
 
 # --- Community forum ------------------------------------------------------------------
