@@ -59,14 +59,6 @@ def set_subscriptions(user, products: Iterable[Segment]) -> tuple[list[Segment],
     return added, removed
 
 
-def subscribe(user, product: Segment) -> bool:
-    """Subscribe ``user`` to ``product``; ``True`` if it was new."""
-    if product.kind != Segment.Kind.PRODUCT:
-        raise ValueError(f"{product.key} is not a product")
-    _, created = ProductSubscription.objects.get_or_create(user=user, product=product)
-    return created
-
-
 @transaction.atomic
 def unsubscribe(user, products: Iterable[Segment | int]) -> list[Segment]:
     """Stop emailing ``user`` about ``products``; returns the products actually removed."""

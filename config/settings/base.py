@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "portal",
     "demo",
     # Wagtail
-    "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
