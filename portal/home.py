@@ -13,20 +13,11 @@ one for the categories with their article counts.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import (
-    Aggregate,
-    CharField,
-    Count,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Aggregate, CharField, Exists, OuterRef, Subquery, Value
 
 from announcements.models import AnnouncementPage
-from kb.models import ArticlePage, CategoryPage
+from kb.models import ArticlePage
+from kb.queries import categories_with_counts
 from segments import policy
 from segments.models import Segment
 
@@ -127,26 +118,6 @@ def featured_articles(
     for article in candidates:
         article.category = categories_by_path.get(article.path[: -ArticlePage.steplen])
     return candidates[:limit]
-
-
-def categories_with_counts(user) -> list:
-    """Live categories in tree order, each with the number of articles ``user`` may read.
-
-    One query: the count is a correlated subquery over the visible articles.
-    """
-    visible = policy.visible_to(ArticlePage.objects.live(), user)
-    count = (
-        visible.filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
-        .order_by()
-        .values("depth")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return list(
-        CategoryPage.objects.live()
-        .annotate(article_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
-        .order_by("path")
-    )
 
 
 def home_sections(user) -> dict:
