@@ -22,7 +22,7 @@ class AnnouncementIndexPage(SpecificChildRouteMixin, SingleQueryViewRestrictions
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["core.HomePage"]
+    parent_page_types = ["portal.HomePage"]
     subpage_types = ["announcements.AnnouncementPage"]
     max_count = 1
     template = "pages/announcements/announcement_index_page.html"

@@ -13,14 +13,12 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from core import mail
 from segments import policy
 from segments.models import Segment
 
@@ -28,12 +26,8 @@ from .models import AnnouncementDelivery, AnnouncementPage, ProductSubscription
 
 logger = logging.getLogger(__name__)
 
-UNSUBSCRIBE_SALT = "announcements.unsubscribe"
-
-#: Announcements dated longer ago than this are never emailed, so an editor fixing a typo
-#: in old news does not mail it to people who subscribed since.
-DEFAULT_EMAIL_MAX_AGE_DAYS = 14
-
+#: The unsubscribe tokens' purpose (``core.mail``).
+UNSUBSCRIBE_PURPOSE = "announcements"
 
 # --- Subscriptions --------------------------------------------------------------------
 
@@ -65,14 +59,6 @@ def set_subscriptions(user, products: Iterable[Segment]) -> tuple[list[Segment],
     return added, removed
 
 
-def subscribe(user, product: Segment) -> bool:
-    """Subscribe ``user`` to ``product``; ``True`` if it was new."""
-    if product.kind != Segment.Kind.PRODUCT:
-        raise ValueError(f"{product.key} is not a product")
-    _, created = ProductSubscription.objects.get_or_create(user=user, product=product)
-    return created
-
-
 @transaction.atomic
 def unsubscribe(user, products: Iterable[Segment | int]) -> list[Segment]:
     """Stop emailing ``user`` about ``products``; returns the products actually removed."""
@@ -85,20 +71,18 @@ def unsubscribe(user, products: Iterable[Segment | int]) -> list[Segment]:
 
 def unsubscribe_token(user, products: Iterable[Segment]) -> str:
     """A signed token that unsubscribes ``user`` from ``products`` without signing in."""
-    return signing.dumps(
-        {"u": user.pk, "p": sorted(p.pk for p in products)}, salt=UNSUBSCRIBE_SALT, compress=True
-    )
+    return mail.unsubscribe_token(user, UNSUBSCRIBE_PURPOSE, p=sorted(p.pk for p in products))
 
 
 def read_unsubscribe_token(token: str):
     """``(user, [product segments])`` for a valid token, ``None`` otherwise."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        user_id, product_ids = int(data["u"]), [int(pk) for pk in data["p"]]
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    found = mail.read_unsubscribe_token(token, UNSUBSCRIBE_PURPOSE)
+    if found is None:
         return None
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    user, data = found
+    try:
+        product_ids = [int(pk) for pk in data["p"]]
+    except (KeyError, TypeError, ValueError):
         return None
     products = list(Segment.objects.filter(kind=Segment.Kind.PRODUCT, pk__in=product_ids))
     return user, products
@@ -115,25 +99,19 @@ def announcement_published(page: AnnouncementPage) -> None:
     transaction.on_commit(lambda: send_announcement_emails.delay(page_id))
 
 
-def absolute_url(path: str) -> str:
-    """``path`` on the portal's public address (``settings.SITE_URL``)."""
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def announcement_url(page: AnnouncementPage) -> str:
     parts = page.get_url_parts()
     if not parts or parts[2] is None:
         return page.full_url or ""
-    _site_id, root_url, page_path = parts
-    return (settings.SITE_URL or root_url).rstrip("/") + page_path
+    _site_id, _root_url, page_path = parts
+    return mail.absolute_url(page_path)
 
 
 def is_emailable(page: AnnouncementPage) -> bool:
     """Whether ``page`` should be emailed at all (recipients aside)."""
     if not page.live:
         return False
-    max_age = getattr(settings, "PORTICO_ANNOUNCEMENT_EMAIL_MAX_AGE_DAYS", None)
-    max_age = DEFAULT_EMAIL_MAX_AGE_DAYS if max_age is None else max_age
+    max_age = settings.PORTICO_ANNOUNCEMENT_EMAIL_MAX_AGE_DAYS
     if page.date < timezone.localdate() - timedelta(days=max_age):
         return False
     # Pages behind a Wagtail password or group restriction are not mailed out.
@@ -180,8 +158,9 @@ def send_announcement_emails(page_id: int) -> int:
     """Email ``page_id`` to its recipients; returns how many emails went out.
 
     Safe to run again at any time: each recipient is recorded in ``AnnouncementDelivery``
-    in the same transaction as their email is handed to the mail server, so a retry after
-    a failure only emails the members not reached yet, and a republish emails nobody twice.
+    in the same transaction as their email is handed to the mail server
+    (``core.mail.send_all``), so a retry after a failure only emails the members not
+    reached yet, and a republish emails nobody twice.
     """
     page = AnnouncementPage.objects.filter(pk=page_id).prefetch_related("segments").first()
     if page is None:
@@ -190,20 +169,12 @@ def send_announcement_emails(page_id: int) -> int:
     if not people:
         return 0
     products = page.product_segments
-    sent = 0
-    with get_connection() as connection:
-        for user in people:
-            try:
-                with transaction.atomic():
-                    AnnouncementDelivery.objects.create(announcement=page, user=user)
-                    message = build_announcement_email(
-                        page, user, products=products, connection=connection
-                    )
-                    message.send()
-            except IntegrityError:
-                # Already emailed by another run that got there first.
-                continue
-            sent += 1
+
+    def delivery(user):
+        message = build_announcement_email(page, user, products=products)
+        return message, lambda: AnnouncementDelivery.objects.create(announcement=page, user=user)
+
+    sent = mail.send_all(delivery(user) for user in people)
     logger.info("Announcement %s emailed to %s member(s)", page_id, sent)
     return sent
 
@@ -217,37 +188,26 @@ def build_announcement_email(page: AnnouncementPage, user, *, products=None, con
         )
     )
     subscribed = [p for p in products if p.pk in subscribed_ids] or products
-    one_click = absolute_url(
+    one_click = mail.absolute_url(
         reverse(
             "announcements_account:unsubscribe",
             kwargs={"token": unsubscribe_token(user, subscribed)},
         )
     )
-    context = {
-        "page": page,
-        "user": user,
-        "site_name": settings.SITE_NAME,
-        "announcement_url": announcement_url(page),
-        "products": products,
-        "subscribed_products": subscribed,
-        "subscriptions_url": absolute_url(reverse("announcements_account:subscriptions")),
-        "unsubscribe_url": one_click,
-    }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("announcements/email/announcement_subject.txt", context)
-        text = render_to_string("announcements/email/announcement_message.txt", context)
-        html = render_to_string("announcements/email/announcement_message.html", context)
-    subject = f"[{settings.SITE_NAME}] " + " ".join(subject.split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[user.email],
-        connection=connection,
-        headers={
-            "List-Unsubscribe": f"<{one_click}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
+    return mail.build_email(
+        user,
+        subject=None,
+        subject_template="announcements/email/announcement_subject.txt",
+        template="announcements/email/announcement_message.txt",
+        html_template="announcements/email/announcement_message.html",
+        context={
+            "page": page,
+            "announcement_url": announcement_url(page),
+            "products": products,
+            "subscribed_products": subscribed,
+            "subscriptions_url": mail.absolute_url(reverse("announcements_account:subscriptions")),
+            "unsubscribe_url": one_click,
         },
+        unsubscribe_url=one_click,
+        connection=connection,
     )
-    message.attach_alternative(html, "text/html")
-    return message

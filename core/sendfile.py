@@ -27,7 +27,7 @@ from django.utils.http import http_date, parse_http_date_safe
 
 
 def _mode() -> str:
-    return (getattr(settings, "PORTICO_SENDFILE", "") or "").strip().lower()
+    return (settings.PORTICO_SENDFILE or "").strip().lower()
 
 
 def _root_and_url(path: Path) -> tuple[str, str] | None:
@@ -35,7 +35,7 @@ def _root_and_url(path: Path) -> tuple[str, str] | None:
     roots = [
         (Path(settings.MEDIA_ROOT), settings.PORTICO_SENDFILE_URL.rstrip("/") + "/media/"),
     ]
-    attachments = getattr(settings, "TICKETS_ATTACHMENT_ROOT", None)
+    attachments = settings.TICKETS_ATTACHMENT_ROOT
     if attachments:
         roots.append(
             (Path(attachments), settings.PORTICO_SENDFILE_URL.rstrip("/") + "/attachments/")

@@ -32,15 +32,6 @@ class QueueEntry:
     flags: list = field(default_factory=list)
 
     @property
-    def reasons(self) -> list[str]:
-        seen: list[str] = []
-        for flag in self.flags:
-            label = flag.get_reason_display()
-            if label not in seen:
-                seen.append(label)
-        return seen
-
-    @property
     def suggested_original(self):
         for flag in self.flags:
             if flag.duplicate_of_id:

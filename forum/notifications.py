@@ -9,8 +9,9 @@ unsubscribe link (a signed token, no sign-in needed).
 Sending is safe to repeat, like announcement emails: each recipient of an event (``key``:
 ``answer:<id>``, ``accepted:<id>``, ``mention:<kind>:<id>``) is recorded in
 ``NotificationDelivery`` in the same transaction as their email is handed to the mail
-server. When the mail server fails half-way, the task raises and Celery retries it, and
-the retry emails only the members not reached yet; nobody gets the same email twice.
+server (``core.mail.send_all``). When the mail server fails half-way, the task raises and
+Celery retries it, and the retry emails only the members not reached yet; nobody gets the
+same email twice. Emails are written in each recipient's language.
 """
 
 from __future__ import annotations
@@ -18,15 +19,12 @@ from __future__ import annotations
 import logging
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
+from core import mail
 from core.markdown import markdown_to_text
 from segments import policy
 
@@ -37,10 +35,6 @@ from .services import unsubscribe_token
 logger = logging.getLogger(__name__)
 
 PREFERENCE = {"answers": "email_on_answers", "mentions": "email_on_mentions"}
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _verified_user_ids(users) -> set[int]:
@@ -67,29 +61,32 @@ def _excerpt(text: str) -> str:
     return Truncator(markdown_to_text(text)).chars(600)
 
 
-def build_email(user, *, kind: str, template: str, subject: str, context: dict, connection=None):
-    unsubscribe = absolute_url(
+def build_email(
+    user,
+    *,
+    kind: str,
+    template: str,
+    subject,
+    subject_params: dict,
+    context: dict,
+    connection=None,
+):
+    """One email about the forum; ``subject`` is translated into the recipient's language."""
+    unsubscribe = mail.absolute_url(
         reverse("forum:unsubscribe", kwargs={"token": unsubscribe_token(user, kind)})
     )
-    context = {
-        **context,
-        "user": user,
-        "site_name": settings.SITE_NAME,
-        "unsubscribe_url": unsubscribe,
-        "settings_url": absolute_url(reverse("forum:settings")),
-    }
-    with translation.override(settings.LANGUAGE_CODE):
-        body = render_to_string(template, context)
-    return EmailMessage(
-        subject=f"[{settings.SITE_NAME}] " + " ".join(str(subject).split()),
-        body=body,
-        to=[user.email],
-        connection=connection,
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
+    return mail.build_email(
+        user,
+        subject=subject,
+        subject_params=subject_params,
+        template=template,
+        context={
+            **context,
+            "unsubscribe_url": unsubscribe,
+            "settings_url": mail.absolute_url(reverse("forum:settings")),
         },
+        unsubscribe_url=unsubscribe,
+        connection=connection,
     )
 
 
@@ -109,20 +106,11 @@ def _send(deliveries) -> int:
     A mail-server error propagates (the task retries); what was sent before it stays
     recorded, so the retry skips it.
     """
-    if not deliveries:
-        return 0
-    sent = 0
-    with get_connection() as connection:
-        for key, user, message in deliveries:
-            message.connection = connection
-            try:
-                with transaction.atomic():
-                    NotificationDelivery.objects.create(key=key, user=user)
-                    message.send()
-            except IntegrityError:
-                continue  # emailed by another run that got there first
-            sent += 1
-    return sent
+
+    def record(key, user):
+        return lambda: NotificationDelivery.objects.create(key=key, user=user)
+
+    return mail.send_all((message, record(key, user)) for key, user, message in deliveries)
 
 
 def _mention_key(kind: str, pk: int) -> str:
@@ -131,11 +119,10 @@ def _mention_key(kind: str, pk: int) -> str:
 
 def _mention_messages(users, question: Question, post, *, kind: str, post_url: str) -> list:
     key = _mention_key(kind, post.pk)
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = translation.gettext("%(name)s mentioned you in “%(title)s”") % {
-            "name": post.author.public_name if post.author else "",
-            "title": question.title,
-        }
+    subject_params = {
+        "name": post.author.public_name if post.author else "",
+        "title": question.title,
+    }
     return [
         (
             key,
@@ -144,7 +131,8 @@ def _mention_messages(users, question: Question, post, *, kind: str, post_url: s
                 user,
                 kind="mentions",
                 template="forum/email/mention.txt",
-                subject=subject,
+                subject=_("%(name)s mentioned you in “%(title)s”"),
+                subject_params=subject_params,
                 context={
                     "question": question,
                     "post": post,
@@ -163,7 +151,7 @@ def send_new_answer(answer_id: int) -> int:
     if answer is None or not answer.is_public:
         return 0
     question = answer.question
-    post_url = absolute_url(answer.get_absolute_url())
+    post_url = mail.absolute_url(answer.get_absolute_url())
     mentioned = eligible(
         mentions.mentioned_users(answer.body, exclude_ids=[answer.author_id]), question, "mentions"
     )
@@ -174,8 +162,6 @@ def send_new_answer(answer_id: int) -> int:
         .objects.filter(forum_watches__question=question)
         .exclude(pk__in=[pk for pk in skip if pk])
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = translation.gettext("New answer to “%(title)s”") % {"title": question.title}
     key = f"answer:{answer.pk}"
     for user in _undelivered(eligible(list(watchers), question, "answers"), key):
         messages.append(
@@ -186,7 +172,8 @@ def send_new_answer(answer_id: int) -> int:
                     user,
                     kind="answers",
                     template="forum/email/new_answer.txt",
-                    subject=subject,
+                    subject=_("New answer to “%(title)s”"),
+                    subject_params={"title": question.title},
                     context={
                         "question": question,
                         "answer": answer,
@@ -205,16 +192,9 @@ def send_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> i
     if answer is None or not answer.is_public or not answer.is_accepted:
         return 0
     question = answer.question
-    post_url = absolute_url(answer.get_absolute_url())
+    post_url = mail.absolute_url(answer.get_absolute_url())
     skip = {accepted_by_id}
     messages = []
-    with translation.override(settings.LANGUAGE_CODE):
-        yours = translation.gettext("Your answer to “%(title)s” was accepted") % {
-            "title": question.title
-        }
-        theirs = translation.gettext("An answer to “%(title)s” was accepted") % {
-            "title": question.title
-        }
     key = f"accepted:{answer.pk}"
     if answer.author and answer.author_id not in skip:
         for user in _undelivered(eligible([answer.author], question, "answers"), key):
@@ -226,7 +206,8 @@ def send_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> i
                         user,
                         kind="answers",
                         template="forum/email/answer_accepted.txt",
-                        subject=yours,
+                        subject=_("Your answer to “%(title)s” was accepted"),
+                        subject_params={"title": question.title},
                         context={
                             "question": question,
                             "answer": answer,
@@ -252,7 +233,8 @@ def send_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> i
                     user,
                     kind="answers",
                     template="forum/email/answer_accepted.txt",
-                    subject=theirs,
+                    subject=_("An answer to “%(title)s” was accepted"),
+                    subject_params={"title": question.title},
                     context={
                         "question": question,
                         "answer": answer,
@@ -288,6 +270,10 @@ def send_mentions(kind: str, pk: int, exclude_user_ids=()) -> int:
     recipients = eligible(users, question, "mentions")
     return _send(
         _mention_messages(
-            recipients, question, post, kind=kind, post_url=absolute_url(post.get_absolute_url())
+            recipients,
+            question,
+            post,
+            kind=kind,
+            post_url=mail.absolute_url(post.get_absolute_url()),
         )
     )

@@ -1,5 +1,6 @@
-"""The community pages under ``/community/``. Reads go through ``forum.visibility`` (and so
-``segments.policy``); every write goes through ``forum.services``."""
+"""The community pages under ``/community/``. Reads go through ``forum.queries`` and
+``forum.visibility`` (and so ``segments.policy``); every write goes through
+``forum.services``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,19 +17,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
-from . import conf, permissions, services, visibility
+from . import conf, permissions, queries, services, visibility
 from .errors import ForumError, NotAllowed, RateLimited
 from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
-from .models import Answer, AnswerVote, Comment, PostRevision, Question, QuestionVote, Watch
+from .models import Answer, Comment, Question
+from .queries import SORTS
 from .reputation import reputation
 from .similar import similar_content
 
-SORTS = {
-    "activity": ("-last_activity_at", "-pk"),
-    "newest": ("-created_at", "-pk"),
-    "votes": ("-score", "-created_at", "-pk"),
-}
-FILTERS = ("unanswered", "solved")
 SEEN_SESSION_KEY = "forum_seen"
 SEEN_SESSION_LIMIT = 200
 MAX_QUERY_LENGTH = 200
@@ -68,45 +63,26 @@ def _canonical(request, page_number: int = 1) -> str:
 @require_GET
 def question_list(request, product_slug: str | None = None, tag_slug: str | None = None):
     user = request.user
-    questions = visibility.questions_for(user)
     product = tag = None
     if product_slug:
         # A restricted product's forum does not exist for people not granted it.
         product = get_object_or_404(visibility.products_for(user), slug=product_slug)
-        questions = questions.filter(product=product)
     if tag_slug:
         tag = get_object_or_404(Tag, slug=tag_slug)
-        questions = questions.filter(tagged_items__tag=tag)
-        # A tag carried only by questions this person may not open does not exist for them
-        # (its name alone would tell what restricted or hidden questions are about).
-        if not questions.exists():
-            raise Http404
+    questions = queries.questions_in(user, product=product, tag=tag)
+    # A tag carried only by questions this person may not open does not exist for them
+    # (its name alone would tell what restricted or hidden questions are about).
+    if tag is not None and not questions.exists():
+        raise Http404
     current_filter = request.GET.get("filter")
-    if current_filter == "unanswered":
-        questions = questions.filter(answer_count=0)
-    elif current_filter == "solved":
-        questions = questions.filter(status=Question.Status.SOLVED)
-    else:
+    if current_filter not in queries.FILTERS:
         current_filter = None
     sort = request.GET.get("sort")
     if sort not in SORTS:
         sort = "activity"
-    questions = (
-        questions.select_related("product", "author")
-        .prefetch_related("tags")
-        .order_by(*SORTS[sort])
-    )
+    questions = queries.listing(questions, current_filter=current_filter, sort=sort)
     paginator = Paginator(questions, conf.get("FORUM_QUESTIONS_PER_PAGE"))
     page_obj = paginator.get_page(request.GET.get("page"))
-    popular_tags = (
-        Tag.objects.filter(
-            forum_questiontag_items__content_object__in=visibility.public_questions_for(
-                user
-            ).values("pk")
-        )
-        .annotate(uses=Count("forum_questiontag_items"))
-        .order_by("-uses", "name")[:15]
-    )
     return render(
         request,
         "forum/question_list.html",
@@ -124,7 +100,7 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
             ],
             "filters": [(None, _("All")), ("unanswered", _("Unanswered")), ("solved", _("Solved"))],
             "products": visibility.products_for(user),
-            "popular_tags": popular_tags,
+            "popular_tags": queries.popular_tags(user),
             "is_moderator": visibility.is_moderator(user),
             "canonical_url": _canonical(request, page_obj.number),
         },
@@ -133,15 +109,7 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
 
 @require_GET
 def tag_index(request):
-    tags = (
-        Tag.objects.filter(
-            forum_questiontag_items__content_object__in=visibility.public_questions_for(
-                request.user
-            ).values("pk")
-        )
-        .annotate(uses=Count("forum_questiontag_items"))
-        .order_by("name")
-    )
+    tags = queries.tags_in_use(request.user).order_by("name")
     return render(
         request,
         "forum/tag_index.html",
@@ -173,42 +141,9 @@ def _count_view(request, question: Question) -> None:
 def _question_context(request, question: Question, **extra) -> dict:
     user = request.user
     moderator = visibility.is_moderator(user)
-    answers = [
-        answer
-        for answer in Answer.objects.filter(question=question)
-        .select_related("author")
-        .order_by("-is_accepted", "-score", "created_at", "pk")
-        if visibility.can_view_post(answer, user)
-    ]
-    answer_ids = {answer.pk for answer in answers}
-    comments = [
-        comment
-        for comment in Comment.objects.filter(question=question).select_related("author")
-        if visibility.can_view_post(comment, user)
-        and (comment.answer_id is None or comment.answer_id in answer_ids)
-    ]
-    for answer in answers:
-        answer.comment_list = [c for c in comments if c.answer_id == answer.pk]
-        answer.my_vote = 0
-    question_comments = [c for c in comments if c.answer_id is None]
-    question.my_vote = 0
-    watching = False
-    if user.is_authenticated:
-        question.my_vote = (
-            QuestionVote.objects.filter(question=question, user=user)
-            .values_list("value", flat=True)
-            .first()
-            or 0
-        )
-        if answers:
-            votes = dict(
-                AnswerVote.objects.filter(answer__in=answers, user=user).values_list(
-                    "answer_id", "value"
-                )
-            )
-            for answer in answers:
-                answer.my_vote = votes.get(answer.pk, 0)
-        watching = Watch.objects.filter(question=question, user=user).exists()
+    answers, question_comments = queries.thread(question, user)
+    queries.mark_votes(question, answers, user)
+    watching = queries.is_watching(question, user)
     for post in [question, *answers]:
         post.can_edit = permissions.can_edit(post, user)
         post.can_vote = user.is_authenticated and permissions.can_vote(post, user)
@@ -268,10 +203,11 @@ def question_history(request, pk: int):
     question = _get_question(request, pk)
     if not visibility.is_moderator(request.user):
         raise PermissionDenied
-    revisions = PostRevision.objects.filter(question=question).select_related(
-        "editor", "answer__question", "old_product", "new_product"
+    return render(
+        request,
+        "forum/history.html",
+        {"question": question, "revisions": queries.revisions(question)},
     )
-    return render(request, "forum/history.html", {"question": question, "revisions": revisions})
 
 
 # --- Asking and editing ---------------------------------------------------------------
@@ -575,18 +511,7 @@ def similar(request):
 @require_GET
 def tag_suggestions(request):
     query = (request.GET.get("q") or "").strip().lower()[:40]
-    tags = Tag.objects.filter(
-        forum_questiontag_items__content_object__in=visibility.public_questions_for(
-            request.user
-        ).values("pk")
-    )
-    if query:
-        tags = tags.filter(name__istartswith=query)
-    names = list(
-        tags.annotate(uses=Count("forum_questiontag_items"))
-        .order_by("-uses", "name")
-        .values_list("name", flat=True)[:10]
-    )
+    names = queries.tag_suggestions(request.user, query)
     response = JsonResponse({"query": query, "results": names})
     response["Cache-Control"] = "private, no-store"
     return response
@@ -598,27 +523,16 @@ def tag_suggestions(request):
 @require_GET
 def profile(request, username: str):
     member = get_object_or_404(get_user_model(), username=username, is_active=True)
-    viewer = request.user
-    questions = (
-        visibility.questions_for(viewer)
-        .filter(author=member)
-        .select_related("product")
-        .order_by("-created_at")
-    )
-    answers = (
-        visibility.answers_for(viewer)
-        .filter(author=member)
-        .select_related("question")
-        .order_by("-created_at")
-    )
+    questions = queries.member_questions(request.user, member)
+    answers = queries.member_answers(request.user, member)
     return render(
         request,
         "forum/profile.html",
         {
             "member": member,
-            "questions": questions[:20],
+            "questions": questions[: queries.PROFILE_LIMIT],
             "question_count": questions.count(),
-            "answers": answers[:20],
+            "answers": answers[: queries.PROFILE_LIMIT],
             "answer_count": answers.count(),
             "accepted_count": answers.filter(is_accepted=True).count(),
             "reputation": reputation(member),
@@ -640,11 +554,7 @@ def notification_settings(request):
         )
         messages.success(request, _("Your community email settings are saved."))
         return redirect("forum:settings")
-    watched = (
-        visibility.questions_for(request.user)
-        .filter(watches__user=request.user)
-        .order_by("-last_activity_at")[:50]
-    )
+    watched = queries.watched_questions(request.user)
     return render(request, "forum/settings.html", {"form": form, "watched": watched})
 
 

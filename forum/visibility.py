@@ -20,7 +20,7 @@ from segments import policy
 from segments.models import Segment
 
 from . import conf
-from .models import Answer, Comment, Question
+from .models import Answer, Question
 
 
 def is_moderator(user) -> bool:
@@ -81,15 +81,6 @@ def answers_for(user) -> QuerySet[Answer]:
     if is_moderator(user):
         return answers
     return answers.filter(_post_filter(user), question__in=questions_for(user).values("pk"))
-
-
-def comments_on(question: Question, user) -> QuerySet[Comment]:
-    comments = Comment.objects.filter(question=question)
-    if is_moderator(user):
-        return comments
-    return comments.filter(_post_filter(user)).filter(
-        Q(answer__isnull=True) | Q(answer__in=answers_for(user).filter(question=question))
-    )
 
 
 def can_view_question(question: Question, user) -> bool:

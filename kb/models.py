@@ -45,7 +45,7 @@ class KnowledgeBaseIndexPage(
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["core.HomePage"]
+    parent_page_types = ["portal.HomePage"]
     subpage_types = ["kb.CategoryPage"]
     max_count = 1
     template = "pages/kb/knowledge_base_index_page.html"

@@ -4,7 +4,8 @@ customer reply, and the customer gets a receipt for a new request.
 Internal notes are never emailed: every function re-reads the message and sends nothing
 for a note, whatever queued it. Customers are emailed only at a verified address of an
 active account. Each email is sent once: the message (or ticket) records when it went out,
-so a retried task does not send it twice.
+in the same transaction as the email leaves (``core.mail.send_once``), so a retried task
+does not send it twice. Emails are written in each recipient's language.
 """
 
 from __future__ import annotations
@@ -12,20 +13,16 @@ from __future__ import annotations
 import logging
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core import mail
 
 from .models import Ticket, TicketMessage
 
 logger = logging.getLogger(__name__)
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _verified(user) -> bool:
@@ -38,16 +35,10 @@ def _can_email(user, *, verified_only: bool) -> bool:
     return not verified_only or _verified(user)
 
 
-def _email(user, *, subject: str, template: str, context: dict) -> EmailMessage:
-    context = {**context, "user": user, "site_name": settings.SITE_NAME}
-    with translation.override(settings.LANGUAGE_CODE):
-        body = render_to_string(template, context)
-    return EmailMessage(
-        subject=f"[{settings.SITE_NAME}] " + " ".join(str(subject).split()),
-        body=body,
-        to=[user.email],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
+def _mark_notified(message: TicketMessage) -> bool:
+    """Record that ``message``'s email went out; ``False`` if it already had."""
+    unsent = TicketMessage.objects.filter(pk=message.pk, notified_at__isnull=True)
+    return unsent.update(notified_at=timezone.now()) == 1
 
 
 def _attachment_names(message: TicketMessage) -> list[str]:
@@ -71,25 +62,19 @@ def send_customer_reply(message_id: int) -> int:
         requester = ticket.requester
         if not _can_email(requester, verified_only=True):
             return 0
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = translation.gettext("Re: [%(ref)s] %(subject)s") % {
-                "ref": ticket.reference,
-                "subject": ticket.subject,
-            }
-        email = _email(
+        email = mail.build_email(
             requester,
-            subject=subject,
+            subject=_("Re: [%(ref)s] %(subject)s"),
+            subject_params={"ref": ticket.reference, "subject": ticket.subject},
             template="tickets/email/agent_reply.txt",
             context={
                 "ticket": ticket,
                 "message": message,
                 "attachments": _attachment_names(message),
-                "ticket_url": absolute_url(ticket.get_absolute_url()),
+                "ticket_url": mail.absolute_url(ticket.get_absolute_url()),
             },
         )
-        email.send()
-        TicketMessage.objects.filter(pk=message.pk).update(notified_at=timezone.now())
-    return 1
+        return int(mail.send_once(email, record=lambda: _mark_notified(message)))
 
 
 def send_assignee_notice(message_id: int) -> int:
@@ -111,26 +96,23 @@ def send_assignee_notice(message_id: int) -> int:
             return 0
         if not _can_email(assignee, verified_only=False):
             return 0
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = translation.gettext("[%(ref)s] %(name)s replied: %(subject)s") % {
+        email = mail.build_email(
+            assignee,
+            subject=_("[%(ref)s] %(name)s replied: %(subject)s"),
+            subject_params={
                 "ref": ticket.reference,
                 "name": ticket.requester.public_name if ticket.requester else "",
                 "subject": ticket.subject,
-            }
-        email = _email(
-            assignee,
-            subject=subject,
+            },
             template="tickets/email/customer_reply.txt",
             context={
                 "ticket": ticket,
                 "message": message,
                 "attachments": _attachment_names(message),
-                "admin_url": absolute_url(reverse("support_tickets:edit", args=[ticket.pk])),
+                "admin_url": mail.absolute_url(reverse("support_tickets:edit", args=[ticket.pk])),
             },
         )
-        email.send()
-        TicketMessage.objects.filter(pk=message.pk).update(notified_at=timezone.now())
-    return 1
+        return int(mail.send_once(email, record=lambda: _mark_notified(message)))
 
 
 def send_confirmation(ticket_id: int) -> int:
@@ -146,21 +128,20 @@ def send_confirmation(ticket_id: int) -> int:
             return 0
         if not _can_email(ticket.requester, verified_only=True):
             return 0
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = translation.gettext("[%(ref)s] We received your request: %(subject)s") % {
-                "ref": ticket.reference,
-                "subject": ticket.subject,
-            }
-        email = _email(
+        email = mail.build_email(
             ticket.requester,
-            subject=subject,
+            subject=_("[%(ref)s] We received your request: %(subject)s"),
+            subject_params={"ref": ticket.reference, "subject": ticket.subject},
             template="tickets/email/ticket_received.txt",
             context={
                 "ticket": ticket,
                 "attachments": [a.name for a in ticket.attachments.filter(message=None)],
-                "ticket_url": absolute_url(ticket.get_absolute_url()),
+                "ticket_url": mail.absolute_url(ticket.get_absolute_url()),
             },
         )
-        email.send()
-        Ticket.objects.filter(pk=ticket.pk).update(confirmation_sent_at=timezone.now())
-    return 1
+        confirmed = Ticket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=True)
+        return int(
+            mail.send_once(
+                email, record=lambda: confirmed.update(confirmation_sent_at=timezone.now()) == 1
+            )
+        )

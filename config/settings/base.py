@@ -48,8 +48,9 @@ INSTALLED_APPS = [
     "tickets",
     "search",
     "indexing",
+    "portal",
+    "demo",
     # Wagtail
-    "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -92,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "core.mfa.RequireStaffMFAMiddleware",
+    "users.mfa.RequireStaffMFAMiddleware",
     "users.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Without a broker there is no Celery beat: the web process runs the schedule itself.
@@ -356,6 +357,9 @@ LOGGING = {
 
 # --- Portal ---------------------------------------------------------------------------
 PORTICO_ANNOUNCEMENTS_PER_PAGE = 10
+# Announcements dated longer ago than this are never emailed, so an editor fixing a typo in
+# old news does not mail it to people who subscribed since.
+PORTICO_ANNOUNCEMENT_EMAIL_MAX_AGE_DAYS = 14
 PORTICO_CATEGORY_ARTICLES_PER_PAGE = 20
 
 # --- Community forum ------------------------------------------------------------------

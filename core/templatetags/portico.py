@@ -6,15 +6,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from segments import policy
-
 register = template.Library()
-
-
-@register.filter
-def is_privileged(user) -> bool:
-    """``{% if user|is_privileged %}``: editors and staff (they may use the admin)."""
-    return policy.is_privileged(user)
 
 
 @register.simple_tag(takes_context=True)

@@ -163,7 +163,7 @@ def test_email_needs_a_verified_current_address(
 
 
 def test_drafts_and_old_news_are_not_emailed(
-    index, products, audience, django_capture_on_commit_callbacks
+    index, products, audience, settings, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         draft = make_announcement(index, segments=[products["ledger"]], live=False)
@@ -171,7 +171,8 @@ def test_drafts_and_old_news_are_not_emailed(
         make_announcement(
             index,
             segments=[products["ledger"]],
-            date=timezone.localdate() - dt.timedelta(days=services.DEFAULT_EMAIL_MAX_AGE_DAYS + 1),
+            date=timezone.localdate()
+            - dt.timedelta(days=settings.PORTICO_ANNOUNCEMENT_EMAIL_MAX_AGE_DAYS + 1),
         )
     assert mail.outbox == []
     assert services.send_announcement_emails(draft.pk) == 0

@@ -7,8 +7,8 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
 from announcements.models import AnnouncementIndexPage, AnnouncementPage
-from core.models import HomePage
 from kb.models import ArticlePage, CategoryPage, KnowledgeBaseIndexPage
+from portal.models import HomePage
 
 _counter = itertools.count(1)
 

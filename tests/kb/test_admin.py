@@ -182,8 +182,8 @@ class KnowledgeBasePageTests(WagtailPageTestCase):
         self.assertPageIsPreviewable(self.kb, user=self.superuser)
 
     def test_page_types_nest_as_designed(self):
-        from core.models import HomePage
         from kb.models import ArticlePage, CategoryPage, KnowledgeBaseIndexPage
+        from portal.models import HomePage
 
         self.assertAllowedParentPageTypes(KnowledgeBaseIndexPage, {HomePage})
         self.assertAllowedSubpageTypes(KnowledgeBaseIndexPage, {CategoryPage})

@@ -1,0 +1,435 @@
+"""The demo company, Tessellate: segments, accounts and content, loaded idempotently."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.sites.models import Site as DjangoSite
+from django.core.files import File
+from django.core.files.images import ImageFile
+from django.db import transaction
+from django.utils import timezone
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+
+from announcements.models import AnnouncementIndexPage, AnnouncementPage, ProductSubscription
+from kb.models import ArticlePage, CategoryPage, HelpfulVote, KnowledgeBaseIndexPage
+from portal.models import HomePage
+from segments.models import Segment
+from segments.services import grant, resolve_segment
+
+from . import forum as forum_demo
+from . import search as search_demo
+from . import tickets as tickets_demo
+from .frontmatter import ENGLISH_DIR, ContentFile, read_content_file
+
+DEMO_PASSWORD = "portico-demo"
+
+SEGMENTS = [
+    ("product", "ledger", "Ledger", "Invoicing, subscriptions, payments and tax."),
+    ("product", "relay", "Relay", "Transactional email, SMS, push and webhooks."),
+    ("product", "atlas", "Atlas", "Dashboards, reports and data connectors."),
+    ("role", "administrator", "Administrator", "Runs the organization's Tessellate account."),
+    ("role", "developer", "Developer", "Builds on the API and webhooks."),
+    ("role", "end-user", "End user", "Uses the products day to day."),
+    ("role", "partner", "Partner / reseller", "Sells and implements Tessellate."),
+    ("stage", "evaluating", "Evaluating", "On a trial or proof of concept."),
+    ("stage", "onboarding", "Onboarding", "In the first 90 days."),
+    ("stage", "active", "Active customer", "Live and in good standing."),
+    ("stage", "renewal", "Renewal", "Renewal due within 90 days."),
+    ("stage", "at-risk", "At risk", "Flagged by customer success."),
+]
+
+# key, display name, email, declared products, declared role, granted segments, flags
+ACCOUNTS = [
+    ("admin", "Avery Admin", "admin@tessellate.example", [], None, [], {"superuser": True}),
+    ("editor", "Elena Editor", "editor@tessellate.example", [], None, [], {"group": "Editors"}),
+    (
+        "agent",
+        "Sam Agent",
+        "agent@tessellate.example",
+        [],
+        None,
+        [],
+        {"staff": True, "group": "Moderators"},
+    ),
+    (
+        "member-administrator",
+        "Priya Raman",
+        "priya@northwind.example",
+        ["ledger", "relay"],
+        "administrator",
+        ["product:ledger", "product:relay", "stage:active"],
+        {},
+    ),
+    (
+        "member-developer",
+        "Diego Alvarez",
+        "diego@brightpath.example",
+        ["relay"],
+        "developer",
+        ["product:relay", "stage:onboarding"],
+        {},
+    ),
+    (
+        "member-end-user",
+        "Mei Chen",
+        "mei@lakeside.example",
+        ["atlas"],
+        "end-user",
+        ["product:atlas", "stage:at-risk"],
+        {},
+    ),
+    (
+        "member-partner",
+        "Tomasz Nowak",
+        "tomasz@cloudreseller.example",
+        ["ledger", "atlas"],
+        "partner",
+        ["role:partner", "stage:renewal"],
+        {},
+    ),
+]
+COMMUNITY_NAMES = [
+    "Hannah Becker",
+    "Kwame Mensah",
+    "Sofia Rossi",
+    "Liam O'Connor",
+    "Aiko Tanaka",
+    "Mateo García",
+    "Nora Lindqvist",
+    "Ravi Patel",
+    "Chloé Martin",
+    "Jonas Weber",
+    "Amara Okafor",
+    "Ethan Brooks",
+]
+
+
+class DemoSeeder:
+    def __init__(self, content_dir: Path = ENGLISH_DIR):
+        self.content_dir = content_dir
+        self.article_files = sorted((content_dir / "articles").glob("*/*.md"))
+        self.announcement_files = sorted((content_dir / "announcements").glob("*.md"))
+        self.question_files = sorted((content_dir / "questions").glob("*.md"))
+        self.created: dict[str, int] = {}
+        self.users: dict[str, object] = {}
+
+    def total_steps(self) -> int:
+        return (
+            4
+            + len(self.article_files)
+            + len(self.announcement_files)
+            + len(self.question_files)
+            + tickets_demo.steps_count()
+        )
+
+    def _count(self, key: str, n: int = 1) -> None:
+        if n:
+            self.created[key] = self.created.get(key, 0) + n
+
+    def run(self, progress: Callable[..., None] = lambda n=1: None) -> None:
+        self.segments()
+        progress()
+        self.accounts()
+        progress()
+        home = self.site()
+        progress()
+        self.knowledge_base(home, progress)
+        self.announcements(home, progress)
+        self.subscriptions_and_votes()
+        forum_demo.load_forum_demo(
+            self.users, progress=progress, content_dir=self.content_dir / "questions"
+        )
+        made = tickets_demo.load_tickets_demo(self.users, progress=progress)
+        self._count("tickets", made["tickets"])
+        self._count("support flows", made["flows"])
+        self.search(progress)
+
+    def search(self, progress) -> None:
+        """Synonyms, and a month of searches for the search report (after everything else,
+        so the searches run over the whole demo)."""
+        from indexing.services import drain
+
+        drain(include_waiting=True)  # whatever the in-process drains left in the queue
+        made = search_demo.load_search_demo()
+        self._count("synonyms", made["synonyms"])
+        self._count("searches", made["searches"])
+        progress()
+
+    # --- segments and people -----------------------------------------------------------
+    @transaction.atomic
+    def segments(self) -> None:
+        for order, (kind, slug, name, description) in enumerate(SEGMENTS):
+            _, created = Segment.objects.get_or_create(
+                kind=kind,
+                slug=slug,
+                defaults={"name": name, "description": description, "sort_order": order},
+            )
+            self._count("segments", int(created))
+
+    def _user(self, key, name, email, *, staff=False, superuser=False):
+        User = get_user_model()
+        user = User.objects.filter(username=key).first()
+        if user is None:
+            user = User(
+                username=key,
+                email=email,
+                display_name=name,
+                is_staff=staff or superuser,
+                is_superuser=superuser,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            self._count("accounts")
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    @transaction.atomic
+    def accounts(self) -> None:
+        for key, name, email, declared, role, granted, flags in ACCOUNTS:
+            user = self._user(
+                key,
+                name,
+                email,
+                staff=flags.get("staff", False),
+                superuser=flags.get("superuser", False),
+            )
+            if flags.get("group"):
+                group = Group.objects.filter(name=flags["group"]).first()
+                if group:
+                    user.groups.add(group)
+            if declared:
+                user.declared_products.set(
+                    Segment.objects.filter(kind="product", slug__in=declared)
+                )
+            if role:
+                user.declared_role = Segment.objects.get(kind="role", slug=role)
+                user.save(update_fields=["declared_role"])
+            for segment_key in granted:
+                grant(user, resolve_segment(segment_key), note="Demo account")
+            self.users[key] = user
+        for number, name in enumerate(COMMUNITY_NAMES, start=1):
+            key = f"community-{number}"
+            email = f"{name.split()[0].lower()}{number}@community.example"
+            self.users[key] = self._user(key, name, email)
+
+    # --- site tree ---------------------------------------------------------------------
+    @transaction.atomic
+    def site(self) -> HomePage:
+        home = HomePage.objects.first()
+        root = Page.get_first_root_node()
+        if home is None:
+            for page in root.get_children().not_type(HomePage):
+                page.delete()
+            root.refresh_from_db()
+            home = root.add_child(
+                instance=HomePage(
+                    title="Tessellate Help Center",
+                    slug="home",
+                    hero_title="How can we help?",
+                    hero_text="Search guides, announcements and community answers for Ledger, "
+                    "Relay and Atlas.",
+                )
+            )
+            self._count("pages")
+        Site.objects.update_or_create(
+            is_default_site=True,
+            defaults={
+                "hostname": "127.0.0.1",
+                "port": 8000,
+                "root_page": home,
+                "site_name": "Tessellate Help Center",
+            },
+        )
+        DjangoSite.objects.update_or_create(
+            pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": settings.SITE_NAME}
+        )
+        return home
+
+    def _child(self, parent, model, slug, **fields):
+        existing = model.objects.child_of(parent).filter(slug=slug).first()
+        if existing:
+            return existing, False
+        page = model(slug=slug, **fields)
+        parent.add_child(instance=page)
+        self._count("pages")
+        return page, True
+
+    def _segments_of(self, content: ContentFile) -> list[Segment]:
+        keys = [f"product:{slug}" for slug in content.items("products")]
+        keys += content.items("segments")
+        return [resolve_segment(key) for key in keys]
+
+    def _publish(self, page, when: dt.datetime | None = None) -> None:
+        revision = page.save_revision()
+        revision.publish()
+        if when:
+            type(page).objects.filter(pk=page.pk).update(
+                first_published_at=when, last_published_at=when
+            )
+
+    def knowledge_base(self, home, progress) -> None:
+        kb, created = self._child(
+            home,
+            KnowledgeBaseIndexPage,
+            "kb",
+            title="Knowledge base",
+            intro="Guides, troubleshooting and reference for every Tessellate product.",
+        )
+        if created:
+            self._publish(kb)
+        categories: dict[str, CategoryPage] = {}
+        for folder in sorted(p for p in (self.content_dir / "articles").iterdir() if p.is_dir()):
+            meta = read_content_file(folder / "_category.md")
+            category, created = self._child(
+                kb,
+                CategoryPage,
+                folder.name,
+                title=meta.meta["title"],
+                summary=meta.meta.get("summary", ""),
+                intro=meta.body.strip(),
+                icon=meta.meta.get("icon", "book"),
+            )
+            if created:
+                self._publish(category)
+            categories[folder.name] = category
+        rng = random.Random(42)
+        now = timezone.now()
+        for path in self.article_files:
+            if path.name == "_category.md":
+                progress()
+                continue
+            self._article(
+                categories[path.parent.name],
+                read_content_file(path),
+                now - dt.timedelta(days=rng.randint(2, 240)),
+            )
+            progress()
+
+    @transaction.atomic
+    def _article(self, category, content: ContentFile, when) -> None:
+        if ArticlePage.objects.child_of(category).filter(slug=content.slug).exists():
+            return
+        body = [("text", content.body)]
+        for line in content.items("images"):
+            name, _sep, alt = (part.strip() for part in line.partition("|"))
+            body.append(("image", {"image": self._image(name), "alt_text": alt, "caption": ""}))
+        for name in content.items("attachments"):
+            body.append(
+                ("document", {"document": self._document(name), "title": "", "description": ""})
+            )
+        article, _ = self._child(
+            category,
+            ArticlePage,
+            content.slug,
+            title=content.meta["title"],
+            summary=content.meta.get("summary", ""),
+            body=body,
+            featured=content.flag("featured"),
+            restricted=content.flag("restricted"),
+        )
+        article.segments.set(self._segments_of(content))
+        article.tags.set(content.items("tags"))
+        article.save()
+        self._publish(article, when)
+
+    def _document(self, name: str):
+        Document = get_document_model()
+        existing = Document.objects.filter(title=name).first()
+        if existing:
+            return existing
+        with open(self.content_dir / "files" / name, "rb") as handle:
+            document = Document(title=name)
+            document.file.save(name, File(handle), save=False)
+            document.save()
+        return document
+
+    def _image(self, name: str):
+        Image = get_image_model()
+        existing = Image.objects.filter(title=name).first()
+        if existing:
+            return existing
+        with open(self.content_dir / "files" / name, "rb") as handle:
+            image = Image(title=name)
+            image.file.save(name, ImageFile(handle, name=name), save=False)
+            image.save()
+        return image
+
+    def announcements(self, home, progress) -> None:
+        index, created = self._child(
+            home,
+            AnnouncementIndexPage,
+            "announcements",
+            title="Announcements",
+            intro="Product updates, maintenance windows and news from the Tessellate team.",
+        )
+        if created:
+            self._publish(index)
+        for path in self.announcement_files:
+            self._announcement(index, read_content_file(path))
+            progress()
+
+    @transaction.atomic
+    def _announcement(self, index, content: ContentFile) -> None:
+        if AnnouncementPage.objects.child_of(index).filter(slug=content.slug).exists():
+            return
+        date = dt.date.fromisoformat(content.meta["date"])
+        page, _ = self._child(
+            index,
+            AnnouncementPage,
+            content.slug,
+            title=content.meta["title"],
+            summary=content.meta.get("summary", ""),
+            date=date,
+            pinned=content.flag("pinned"),
+            body=[("text", content.body)],
+            restricted=content.flag("restricted"),
+        )
+        page.segments.set(self._segments_of(content))
+        page.save()
+        when = timezone.make_aware(dt.datetime.combine(date, dt.time(9, 0)))
+        self._publish(page, when)
+
+    # --- activity ----------------------------------------------------------------------
+    @transaction.atomic
+    def subscriptions_and_votes(self) -> None:
+        for key in (
+            "member-administrator",
+            "member-developer",
+            "member-end-user",
+            "member-partner",
+        ):
+            user = self.users[key]
+            for product in user.declared_products.all():
+                ProductSubscription.objects.get_or_create(user=user, product=product)
+        if HelpfulVote.objects.exists():
+            return
+        rng = random.Random(7)
+        voters = [self.users[f"community-{n}"] for n in range(1, 13)]
+        for article in ArticlePage.objects.filter(restricted=False).order_by("pk"):
+            for voter in rng.sample(voters, rng.randint(0, 6)):
+                HelpfulVote.objects.create(article=article, user=voter, helpful=rng.random() < 0.8)
+                self._count("helpful votes")
+
+    def summary(self) -> str:
+        made = ", ".join(f"{n} {what}" for what, n in sorted(self.created.items())) or "nothing new"
+        url = settings.SITE_URL
+        accounts = "\n".join(f"  {key:<22} {email}" for key, _, email, *_ in ACCOUNTS)
+        return (
+            f"Demo ready ({made}).\n"
+            f"  Site:  {url}/\n"
+            f"  Admin: {url}/admin/\n"
+            f"Accounts (sign in with the email):\n{accounts}\n"
+            f"  community-1 … community-12 (forum members)"
+        )

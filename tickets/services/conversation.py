@@ -1,0 +1,114 @@
+"""The conversation: replies from both sides, internal notes, the customer closing or
+reopening their request."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import attachments
+from ..errors import NotAllowed
+from ..models import Ticket, TicketMessage
+from .changes import _assign, _save, _set_status
+from .filing import _attach
+from .notify import _queue
+from .validation import _ensure_requester, clean_message, ensure_agent
+
+
+def _message(ticket, author, body, *, internal, from_agent, files, when) -> TicketMessage:
+    checked = attachments.check_files(files)
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        author=author,
+        body=clean_message(body),
+        is_internal=internal,
+        from_agent=from_agent,
+        created_at=when,
+    )
+    _attach(ticket, message, checked, author, when)
+    return message
+
+
+@transaction.atomic
+def reply_as_customer(
+    ticket: Ticket, user, body: str, *, files=(), notify: bool = True, at=None
+) -> TicketMessage:
+    """The requester writes again: the ticket is open again, the assignee is emailed."""
+    _ensure_requester(ticket, user)
+    if not ticket.accepts_replies:
+        raise NotAllowed(_("This request is closed. Reopen it to write to us again."))
+    now = at or timezone.now()
+    message = _message(ticket, user, body, internal=False, from_agent=False, files=files, when=now)
+    if ticket.status in (Ticket.Status.PENDING, Ticket.Status.SOLVED):
+        _set_status(ticket, user, Ticket.Status.OPEN, now)
+    _save(ticket, now, "status", "solved_at", "closed_at")
+    if notify and ticket.assignee_id:
+        from .. import tasks
+
+        _queue(tasks.notify_assignee, message.pk)
+    return message
+
+
+@transaction.atomic
+def reply_as_agent(
+    ticket: Ticket,
+    agent,
+    body: str,
+    *,
+    files=(),
+    status: str | None = None,
+    notify: bool = True,
+    at=None,
+) -> TicketMessage:
+    """A public reply from the support team: emailed to the requester.
+
+    ``status`` is where the ticket goes next (usually "pending", waiting for the customer);
+    by default a new ticket becomes open. An unassigned ticket is assigned to the agent.
+    """
+    ensure_agent(agent)
+    now = at or timezone.now()
+    message = _message(ticket, agent, body, internal=False, from_agent=True, files=files, when=now)
+    if ticket.assignee_id is None:
+        _assign(ticket, agent, agent, now)
+    if status:
+        _set_status(ticket, agent, status, now)
+    elif ticket.status == Ticket.Status.NEW:
+        _set_status(ticket, agent, Ticket.Status.OPEN, now)
+    _save(ticket, now, "assignee", "status", "solved_at", "closed_at")
+    if notify:
+        from .. import tasks
+
+        _queue(tasks.notify_customer, message.pk)
+    return message
+
+
+@transaction.atomic
+def add_internal_note(ticket: Ticket, agent, body: str, *, files=(), at=None) -> TicketMessage:
+    """A note for the support team only. Never shown to the customer, never emailed."""
+    ensure_agent(agent)
+    now = at or timezone.now()
+    message = _message(ticket, agent, body, internal=True, from_agent=True, files=files, when=now)
+    Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now)
+    return message
+
+
+@transaction.atomic
+def close_by_customer(ticket: Ticket, user, *, at=None) -> bool:
+    _ensure_requester(ticket, user)
+    now = at or timezone.now()
+    if _set_status(ticket, user, Ticket.Status.CLOSED, now):
+        _save(ticket, now, "status", "solved_at", "closed_at")
+        return True
+    return False
+
+
+@transaction.atomic
+def reopen_by_customer(ticket: Ticket, user, *, at=None) -> bool:
+    _ensure_requester(ticket, user)
+    if ticket.status not in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
+        return False
+    now = at or timezone.now()
+    _set_status(ticket, user, Ticket.Status.OPEN, now)
+    _save(ticket, now, "status", "solved_at", "closed_at")
+    return True

@@ -1,0 +1,148 @@
+"""The support flow ("Contact support") and its funnel events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from segments import policy
+from segments.models import Segment
+
+from ..errors import InvalidTicket
+from ..models import FlowQuery, FlowSuggestion, FunnelEvent, SupportFlow
+from .validation import _SPACES
+
+MAX_QUERIES_PER_FLOW = 50
+
+
+def record_event(flow: SupportFlow, name: str, *, item_key: str = "", at=None) -> bool:
+    """Record funnel step ``name`` for ``flow`` unless it is already recorded; ``True`` if new."""
+    try:
+        with transaction.atomic():
+            _event, created = FunnelEvent.objects.get_or_create(
+                flow=flow,
+                name=name,
+                defaults={
+                    "product_id": flow.product_id,
+                    "item_key": item_key,
+                    "created_at": at or timezone.now(),
+                },
+            )
+    except IntegrityError:  # recorded at the same moment by another request
+        return False
+    return created
+
+
+@transaction.atomic
+def start_flow(user=None, *, product: Segment | None = None, flow_id=None, at=None) -> SupportFlow:
+    """A person began describing a problem: the flow and its "started" event."""
+    now = at or timezone.now()
+    person = user if getattr(user, "is_authenticated", False) else None
+    extra = {"id": flow_id} if flow_id else {}
+    flow = SupportFlow.objects.create(
+        user=person, product=product, started_at=now, last_seen_at=now, **extra
+    )
+    granted = policy.granted_segment_ids(person)
+    if granted:
+        flow.segments.set(granted)
+    record_event(flow, FunnelEvent.Name.STARTED, at=now)
+    return flow
+
+
+def adopt_flow(flow: SupportFlow, user) -> None:
+    """An anonymous visitor signed in mid-flow: the flow (and its segments) become theirs."""
+    if flow.user_id or not getattr(user, "is_authenticated", False):
+        return
+    flow.user = user
+    flow.save(update_fields=["user"])
+    granted = policy.granted_segment_ids(user)
+    if granted:
+        flow.segments.add(*granted)
+
+
+def touch_flow(flow: SupportFlow, *, product: Segment | None = None, subject=None, at=None):
+    fields = {"last_seen_at": at or timezone.now()}
+    if product is not None and product.pk != flow.product_id:
+        fields["product"] = product
+    if subject is not None:
+        fields["subject"] = _SPACES.sub(" ", subject).strip()[:200]
+    for name, value in fields.items():
+        setattr(flow, name, value)
+    SupportFlow.objects.filter(pk=flow.pk).update(**fields)
+
+
+@transaction.atomic
+def record_suggestions(
+    flow: SupportFlow,
+    text: str,
+    suggestions: Sequence,
+    *,
+    source: str = FlowQuery.Source.TYPED,
+    at=None,
+) -> None:
+    """What was typed and what we suggested; the first non-empty answer is "shown"."""
+    now = at or timezone.now()
+    text = _SPACES.sub(" ", text or "").strip()[:500]
+    if text and flow.queries.count() < MAX_QUERIES_PER_FLOW:
+        last = flow.queries.order_by("-created_at", "-pk").first()
+        if last is None or last.text != text:
+            FlowQuery.objects.create(
+                flow=flow, text=text, source=source, result_count=len(suggestions), created_at=now
+            )
+    existing = {s.key: s for s in flow.suggestions.filter(key__in=[s.key for s in suggestions])}
+    for rank, suggestion in enumerate(suggestions, start=1):
+        row = existing.get(suggestion.key)
+        if row is None:
+            FlowSuggestion.objects.get_or_create(
+                flow=flow,
+                key=suggestion.key,
+                defaults={
+                    "kind": suggestion.kind,
+                    "title": suggestion.title[:255],
+                    "url": suggestion.url[:500],
+                    "best_rank": rank,
+                    "first_shown_at": now,
+                },
+            )
+        else:
+            FlowSuggestion.objects.filter(pk=row.pk).update(
+                times_shown=F("times_shown") + 1, best_rank=min(row.best_rank, rank)
+            )
+    if suggestions:
+        record_event(flow, FunnelEvent.Name.SHOWN, at=now)
+
+
+def record_opened(flow: SupportFlow, key: str, *, at=None) -> FlowSuggestion | None:
+    """The person opened suggestion ``key`` (only suggestions shown in this flow count)."""
+    suggestion = flow.suggestions.filter(key=key).first()
+    if suggestion is None:
+        return None
+    now = at or timezone.now()
+    if suggestion.opened_at is None:
+        FlowSuggestion.objects.filter(pk=suggestion.pk).update(opened_at=now)
+        suggestion.opened_at = now
+    record_event(flow, FunnelEvent.Name.OPENED, item_key=key, at=now)
+    return suggestion
+
+
+@transaction.atomic
+def record_solved(flow: SupportFlow, key: str, *, at=None) -> FlowSuggestion:
+    """ "This solved my problem": the flow ends, deflected by suggestion ``key``."""
+    if flow.is_finished:
+        raise InvalidTicket(_("This request is already finished."))
+    suggestion = flow.suggestions.filter(key=key).first()
+    if suggestion is None:
+        raise InvalidTicket(_("That suggestion was not shown to you."))
+    now = at or timezone.now()
+    FlowSuggestion.objects.filter(pk=suggestion.pk).update(solved=True)
+    suggestion.solved = True
+    flow.outcome = SupportFlow.Outcome.SOLVED
+    flow.solved_by = key
+    flow.ended_at = flow.last_seen_at = now
+    flow.save(update_fields=["outcome", "solved_by", "ended_at", "last_seen_at"])
+    record_event(flow, FunnelEvent.Name.SOLVED, item_key=key, at=now)
+    return suggestion
