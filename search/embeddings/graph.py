@@ -229,16 +229,40 @@ class Runner:
         return normalize(summed / np.maximum(weights.sum(axis=1), 1e-9))
 
     def encode(self, sequences: list[list[int]], batch_size: int) -> np.ndarray:
-        """Vectors in the input order; each batch gathers sequences of similar length."""
+        """Vectors in the input order, computed in batches of similar lengths."""
         dim = self.embeddings.positions.shape[1]
         out = np.empty((len(sequences), dim), dtype=_F32)
-        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-        step = max(1, int(batch_size))
-        for start in range(0, len(order), step):
-            chunk = order[start : start + step]
+        for chunk in batches([len(s) for s in sequences], batch_size):
             ids, mask = pad_batch([sequences[i] for i in chunk], self.pad_id)
             out[chunk] = self.pooled(ids, mask)
         return out
+
+
+#: Most padded tokens in one run: bounds the attention scores' memory (a batch of
+#: 4 × 512 tokens holds 4 × 12 heads × 512² floats, 50 MB).
+BATCH_TOKENS = 2048
+
+
+def batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indexes grouped shortest first: at most ``batch_size`` per group, at most
+    ``BATCH_TOKENS`` once padded to the group's longest, and no short sequence padded to
+    more than twice its length (one long text does not slow down a batch of short ones)."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        length = lengths[index]
+        if current and (
+            len(current) >= max(1, int(batch_size))
+            or (len(current) + 1) * length > BATCH_TOKENS
+            or length > 2 * lengths[current[0]] + 8
+        ):
+            groups.append(current)
+            current = []
+        current.append(index)
+    if current:
+        groups.append(current)
+    return groups
 
 
 def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
