@@ -9,9 +9,8 @@ is a C extension built for Python 3.12 only, so it is not used: this module read
 - Word embeddings stay 4-bit and memory-mapped; only the rows of a batch's tokens are
   expanded. The layers' matrices go into the graph as they are, 4-bit
   (``MatMulNBits``, 12 MB), repacked from Q4_0's nibble order to onnxruntime's.
-- The text goes through the file's normalizer map (``str.translate``), then a HuggingFace
-  ``tokenizers`` Unigram model built from the file's pieces and scores, with XLM-RoBERTa's
-  Metaspace pre-tokenizer and ``<s> … </s>`` around the pieces.
+- The text is cut into pieces by ``Unigram`` below: the ids of HuggingFace ``tokenizers``
+  for this vocabulary, in a tenth of its memory.
 - As the model card asks: "query: " before a query and "passage: " before a document,
   mean pooling, L2 normalization; at most 512 tokens (longer texts are truncated).
 """
@@ -20,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import mmap
+import re
 import struct
 from collections.abc import Sequence
 from pathlib import Path
@@ -146,20 +146,76 @@ def repack(blocks: np.ndarray) -> Q4Matrix:
     return Q4Matrix(np.ascontiguousarray(packed), np.ascontiguousarray(scales))
 
 
-def build_tokenizer(pieces: list[str], scores: np.ndarray, unk: int, bos: int, eos: int):
-    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
+class Unigram:
+    """XLM-RoBERTa's SentencePiece tokenizer over the file's vocabulary, in plain Python.
 
-    vocab = list(zip(pieces, (float(s) for s in scores), strict=True))
-    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=unk, byte_fallback=False))
-    tokenizer.normalizer = normalizers.Replace(Regex(" {2,}"), " ")
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(
-        replacement="\u2581", prepend_scheme="always", split=True
-    )
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{pieces[bos]} $A {pieces[eos]}",
-        special_tokens=[(pieces[bos], bos), (pieces[eos], eos)],
-    )
-    return tokenizer
+    The same steps and ids as HuggingFace ``tokenizers`` with this vocabulary
+    (``models.Unigram``, ``Replace(" {2,}", " ")``, ``Metaspace(prepend_scheme="always")``,
+    ``<s> $A </s>``), which takes 260 MB of memory for 250,002 pieces: this takes a tenth.
+    Text is normalized by the file's character map, spaces collapse, words start with
+    "▁" and each word is cut into the pieces of highest total score (Viterbi; a character
+    no piece covers is ``<unk>``, and a run of them one ``<unk>``). Control pieces (``<s>``,
+    ``</s>``, ``<pad>``, ``<unk>``, ``<mask>``) are never matched in text, as SentencePiece
+    does; measured identical to the HuggingFace ids on every text of the four benchmarks.
+    """
+
+    def __init__(self, pieces, scores, unk: int, bos: int, eos: int, normalizer: dict):
+        controls = {unk, bos, eos, *(i for i, p in enumerate(pieces) if p in _CONTROLS)}
+        self.ids = {piece: i for i, piece in enumerate(pieces) if i not in controls}
+        self.scores = [float(x) for x in scores]
+        self.unk, self.bos, self.eos = unk, bos, eos
+        self.unk_score = min(self.scores) - 10.0
+        self.longest = max(len(piece) for piece in self.ids)
+        self.translation = str.maketrans(normalizer)
+        self.max_length = 512
+
+    def encode(self, text: str) -> list[int]:
+        text = _SPACES.sub(" ", text.translate(self.translation)).replace(" ", _META)
+        if not text.startswith(_META):
+            text = _META + text
+        ids = [self.bos]
+        room = self.max_length - 1
+        start = 0
+        while start < len(text) and len(ids) < room:
+            end = text.find(_META, start + 1)
+            end = len(text) if end < 0 else end
+            ids.extend(self._word(text[start:end]))
+            start = end
+        del ids[room:]
+        ids.append(self.eos)
+        return ids
+
+    def _word(self, word: str) -> list[int]:
+        size, vocab, scores, longest = len(word), self.ids, self.scores, self.longest
+        best = [0.0] + [float("-inf")] * size
+        back = [(0, -1)] * (size + 1)  # (start, piece id) of the best path's last piece
+        for start in range(size):
+            base = best[start]
+            if base == float("-inf"):
+                continue
+            single = False
+            for end in range(start + 1, min(size, start + longest) + 1):
+                piece = vocab.get(word[start:end])
+                if piece is None:
+                    continue
+                single = single or end == start + 1
+                score = base + scores[piece]
+                if score > best[end]:
+                    best[end], back[end] = score, (start, piece)
+            if not single and base + self.unk_score > best[start + 1]:
+                best[start + 1], back[start + 1] = base + self.unk_score, (start, self.unk)
+        pieces, end = [], size
+        while end > 0:
+            start, piece = back[end]
+            if not (piece == self.unk and pieces and pieces[-1] == self.unk):
+                pieces.append(piece)
+            end = start
+        return pieces[::-1]
+
+
+_META = "\u2581"
+_SPACES = re.compile(" {2,}")
+_CONTROLS = {"<s>", "</s>", "<pad>", "<unk>", "<mask>"}
 
 
 class E5Small(GraphEncoder):
@@ -220,11 +276,10 @@ class E5Small(GraphEncoder):
 
     def tokenizer(self):
         f = getattr(self, "_file", None) or E5File(self.path)
-        tokenizer = build_tokenizer(f.pieces, f.scores, f.unk, f.bos, f.eos)
-        tokenizer.enable_truncation(max_length=self.max_tokens)
-        return tokenizer, str.maketrans(f.normalizer)
+        tokenizer = Unigram(f.pieces, f.scores, f.unk, f.bos, f.eos, f.normalizer)
+        tokenizer.max_length = self.max_tokens
+        self._file = None  # the pieces live on in the tokenizer's dictionary only
+        return tokenizer
 
     def token_ids(self, tokenizer, texts: Sequence[str], prefix: str) -> list[list[int]]:
-        tokenizer, translation = tokenizer
-        normalized = [(prefix + str(t)).translate(translation) for t in texts]
-        return [e.ids for e in tokenizer.encode_batch(normalized)]
+        return [tokenizer.encode(prefix + str(t)) for t in texts]

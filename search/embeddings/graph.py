@@ -15,6 +15,8 @@ weights with one scale each (``com.microsoft.MatMulNBits``: the stored weights, 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,9 +234,13 @@ class Runner:
         """Vectors in the input order, computed in batches of similar lengths."""
         dim = self.embeddings.positions.shape[1]
         out = np.empty((len(sequences), dim), dtype=_F32)
+        padded = 0
         for chunk in batches([len(s) for s in sequences], batch_size):
             ids, mask = pad_batch([sequences[i] for i in chunk], self.pad_id)
             out[chunk] = self.pooled(ids, mask)
+            padded += ids.size
+        if padded > BATCH_TOKENS:
+            release_freed_memory()
         return out
 
 
@@ -263,6 +269,22 @@ def batches(lengths: list[int], batch_size: int) -> list[list[int]]:
     if current:
         groups.append(current)
     return groups
+
+
+def release_freed_memory() -> None:
+    """Give memory freed after large batches back to the system (glibc keeps it otherwise:
+    measured 100-160 MB after encoding 512 passages). A no-op where there is no glibc."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
