@@ -122,6 +122,9 @@ class GraphEncoder(LazyModel):
     max_tokens: int
     query_prefix = ""
     passage_prefix = ""
+    #: Whether the graph's float32 weights stay in the package's file (``FileSlice``s,
+    #: handed to onnxruntime from a memory map at load) instead of inside the graph.
+    external_weights = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,7 +143,8 @@ class GraphEncoder(LazyModel):
         raise NotImplementedError
 
     def token_ids(self, tokenizer, texts: Sequence[str], prefix: str) -> list[list[int]]:
-        return [e.ids for e in tokenizer.encode_batch([prefix + str(t) for t in texts])]
+        """Each text's token ids, prefix and special tokens included, truncated."""
+        raise NotImplementedError
 
     # --- shared ---------------------------------------------------------------------------
 
@@ -156,40 +160,45 @@ class GraphEncoder(LazyModel):
     def graph_path(self) -> Path:
         return graphs_folder() / f"{self.version}.onnx"
 
-    def build(self) -> Path:
-        """Write this model's graph (same files in, same bytes out); returns its path."""
+    def is_built(self) -> bool:
+        return self.graph_path.is_file()
+
+    def graph_bytes(self) -> bytes:
+        """The graph for the installed package's files (the same files, the same bytes)."""
         from .graph import build_graph
 
-        path = self.graph_path
-        if path.is_file():
-            return path
         layers, _embeddings, hidden, heads, eps, _pad = self.weights()
-        model = build_graph(list(layers), hidden, heads, eps)
+        return build_graph(list(layers), hidden, heads, eps)
+
+    def build(self) -> Path:
+        """Write this model's graph unless it is there already."""
+        path = self.graph_path
+        if self.is_built():
+            return path
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(model.SerializeToString())
+        partial.write_bytes(self.graph_bytes())
         os.replace(partial, path)
-        for old in path.parent.glob(f"{self.name}-*.onnx"):
+        for old in path.parent.glob(f"{self.name}-*"):
             if old != path:  # graphs of earlier versions of this model
                 old.unlink(missing_ok=True)
         return path
 
     def _load(self):
         from . import configured_threads
-        from .graph import Runner
+        from .graph import ExternalWeights, Runner
 
         path = self.graph_path
-        if not path.is_file():
+        if not self.is_built():
             raise EncoderUnavailable(
                 f"{self.name}: the model graph {path} is missing: run `make install` "
                 "(or `python -m search.embeddings.build`)."
             )
         threads = configured_threads()
-        # Tokenizing a batch uses a thread pool of this size (read once, at first use).
-        os.environ.setdefault("RAYON_NUM_THREADS", str(threads))
-        _layers, embeddings, _hidden, _heads, _eps, pad_id = self.weights()
+        layers, embeddings, _hidden, _heads, _eps, pad_id = self.weights()
+        externals = ExternalWeights(list(layers)) if self.external_weights else None
         try:
-            runner = Runner(path, embeddings, pad_id, threads)
+            runner = Runner(path, embeddings, pad_id, threads, externals)
         except Exception as exc:  # onnxruntime raises its own types for a bad file
             raise EncoderUnavailable(f"{self.name}: cannot load {path}: {exc}") from exc
         return runner, self.tokenizer()

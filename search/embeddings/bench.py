@@ -46,11 +46,12 @@ SAMPLE_QUERIES = [
 ]
 
 
-def rss_mb() -> float:
-    """The process's resident set now, in MB (Linux), or 0 where it cannot be read."""
+def rss_mb(kind: str = "VmRSS") -> float:
+    """The process's resident set now, in MB (Linux), or 0 where it cannot be read;
+    ``RssAnon`` for its own memory alone (``RssFile``: pages of mapped files)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{kind}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, factory in MODELS.items():
         try:
             encoder = factory()
-            existed = encoder.graph_path.is_file()
+            existed = encoder.is_built()
             path = encoder.build()
         except EncoderUnavailable as exc:
             print(f"{key}: not built: {exc}", file=sys.stderr)

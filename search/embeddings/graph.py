@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import mmap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from . import proto
+
 #: Bump when the graph or the numpy steps around it change the vectors (part of versions).
-GRAPH_REVISION = "1"
+GRAPH_REVISION = "2"
 
 _F32 = np.float32
 
@@ -43,46 +46,80 @@ class Q4Matrix:
         return self.packed.shape[0], self.packed.shape[1] * 32
 
 
-Matrix = np.ndarray | Q4Matrix  # float32 [out, in] or 4-bit
+@dataclass(frozen=True)
+class FileSlice:
+    """float32 values stored in a package's file at ``offset`` (little-endian, C order).
+
+    The graph names such a tensor as external data (the file's name and the offset, for a
+    reader) and holds no copy; at load, the values are handed to onnxruntime as a view of
+    the memory-mapped file (``external_arrays``)."""
+
+    path: Path
+    offset: int
+    shape: tuple[int, ...]
+
+    @property
+    def length(self) -> int:
+        return int(np.prod(self.shape)) * 4
+
+
+Matrix = np.ndarray | Q4Matrix | FileSlice  # float32 [out, in], or 4-bit
+Vector = np.ndarray | FileSlice
 
 
 @dataclass(frozen=True)
 class Layer:
     q_w: Matrix
-    q_b: np.ndarray
+    q_b: Vector
     k_w: Matrix
-    k_b: np.ndarray
+    k_b: Vector
     v_w: Matrix
-    v_b: np.ndarray
+    v_b: Vector
     attn_out_w: Matrix
-    attn_out_b: np.ndarray
-    attn_ln_w: np.ndarray
-    attn_ln_b: np.ndarray
+    attn_out_b: Vector
+    attn_ln_w: Vector
+    attn_ln_b: Vector
     ff_in_w: Matrix
-    ff_in_b: np.ndarray
+    ff_in_b: Vector
     ff_out_w: Matrix
-    ff_out_b: np.ndarray
-    out_ln_w: np.ndarray
-    out_ln_b: np.ndarray
+    ff_out_b: Vector
+    out_ln_w: Vector
+    out_ln_b: Vector
 
 
-def build_graph(layers: Sequence[Layer], hidden: int, heads: int, eps: float):
-    """An ONNX model: inputs ``embeddings`` [B, L, H] and ``attention_bias`` [B, 1, 1, L]
-    (0 for tokens, a large negative number for padding), output ``hidden`` [B, L, H]."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    nodes, inits = [], []
+def build_graph(
+    layers: Sequence[Layer],
+    hidden: int,
+    heads: int,
+    eps: float,
+    externals: dict[str, FileSlice] | None = None,
+) -> bytes:
+    """A serialized ONNX model: inputs ``embeddings`` [B, L, H] and ``attention_bias``
+    [B, 1, 1, L] (0 for tokens, a large negative number for padding), output ``hidden``
+    [B, L, H]. ``externals``, if given, receives the ``FileSlice`` weights by name."""
+    nodes: list[bytes] = []
+    inits: list[bytes] = []
     size = hidden // heads
+    if externals is None:
+        externals = {}
 
     def const(name: str, value) -> str:
-        inits.append(numpy_helper.from_array(np.asarray(value), name))
+        if isinstance(value, FileSlice):
+            externals[name] = value
+            inits.append(
+                proto.external_tensor(
+                    name, proto.FLOAT, value.shape, value.path.name, value.offset, value.length
+                )
+            )
+        else:
+            inits.append(proto.tensor(name, np.asarray(value)))
         return name
 
     def node(op: str, inputs: list[str], name: str, domain: str = "", **attrs) -> str:
-        nodes.append(helper.make_node(op, inputs, [name], name=name, domain=domain, **attrs))
+        nodes.append(proto.node(op, inputs, [name], name, domain, **attrs))
         return name
 
-    def linear(x: str, weight: Matrix, bias: np.ndarray, name: str) -> str:
+    def linear(x: str, weight: Matrix, bias: Vector, name: str) -> str:
         if isinstance(weight, Q4Matrix):
             rows, cols = weight.shape
             product = node(
@@ -98,14 +135,19 @@ def build_graph(layers: Sequence[Layer], hidden: int, heads: int, eps: float):
                 # cosine 0.9999 against the float32 product (measured on the test texts).
                 accuracy_level=4,
             )
+        elif isinstance(weight, FileSlice):
+            # Stored [out, in]; transposed once, when onnxruntime folds constants at load.
+            stored = const(f"{name}.w", weight)
+            transposed = node("Transpose", [stored], f"{name}.wt", perm=[1, 0])
+            product = node("MatMul", [x, transposed], f"{name}.mm")
         else:
             transposed = np.ascontiguousarray(np.asarray(weight, dtype=_F32).T)
             product = node("MatMul", [x, const(f"{name}.w", transposed)], f"{name}.mm")
-        return node("Add", [product, const(f"{name}.b", np.asarray(bias, dtype=_F32))], name)
+        return node("Add", [product, const(f"{name}.b", _vector(bias))], name)
 
-    def layer_norm(x: str, weight, bias, name: str) -> str:
-        gamma = const(f"{name}.w", np.asarray(weight, _F32))
-        beta = const(f"{name}.b", np.asarray(bias, _F32))
+    def layer_norm(x: str, weight: Vector, bias: Vector, name: str) -> str:
+        gamma = const(f"{name}.w", _vector(weight))
+        beta = const(f"{name}.b", _vector(bias))
         return node("LayerNormalization", [x, gamma, beta], name, axis=-1, epsilon=float(eps))
 
     const("shape.heads", np.array([0, 0, heads, size], dtype=np.int64))
@@ -136,34 +178,55 @@ def build_graph(layers: Sequence[Layer], hidden: int, heads: int, eps: float):
         context = node("Transpose", [context], f"{p}.context.t", perm=[0, 2, 1, 3])
         context = node("Reshape", [context, "shape.hidden"], f"{p}.context.h")
         attended = linear(context, ly.attn_out_w, ly.attn_out_b, f"{p}.ao")
-        x = layer_norm(
-            node("Add", [x, attended], f"{p}.res1"), ly.attn_ln_w, ly.attn_ln_b, f"{p}.ln1"
-        )
+        residual = node("Add", [x, attended], f"{p}.res1")
+        x = layer_norm(residual, ly.attn_ln_w, ly.attn_ln_b, f"{p}.ln1")
         inner = linear(x, ly.ff_in_w, ly.ff_in_b, f"{p}.fi")
         erf = node("Erf", [node("Mul", [inner, "rsqrt2"], f"{p}.gelu.s")], f"{p}.gelu.erf")
         gate = node("Mul", [node("Add", [erf, "one"], f"{p}.gelu.a"), "half"], f"{p}.gelu.h")
         inner = node("Mul", [inner, gate], f"{p}.gelu")
         out = linear(inner, ly.ff_out_w, ly.ff_out_b, f"{p}.fo")
         x = layer_norm(node("Add", [x, out], f"{p}.res2"), ly.out_ln_w, ly.out_ln_b, f"{p}.ln2")
-    nodes.append(helper.make_node("Identity", [x], ["hidden"], name="hidden"))
-
-    graph = helper.make_graph(
+    nodes.append(proto.node("Identity", [x], ["hidden"], "hidden"))
+    return proto.model(
         nodes,
-        "sentence-encoder",
-        [
-            helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["B", "L", hidden]),
-            helper.make_tensor_value_info("attention_bias", TensorProto.FLOAT, ["B", 1, 1, "L"]),
-        ],
-        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["B", "L", hidden])],
         inits,
+        [
+            proto.value_info("embeddings", proto.FLOAT, ["B", "L", hidden]),
+            proto.value_info("attention_bias", proto.FLOAT, ["B", 1, 1, "L"]),
+        ],
+        [proto.value_info("hidden", proto.FLOAT, ["B", "L", hidden])],
+        {"": 17, "com.microsoft": 1},
+        name="sentence-encoder",
     )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)],
-        producer_name="portico",
-    )
-    model.ir_version = 8
-    return model
+
+
+class ExternalWeights:
+    """The ``FileSlice`` weights of a graph, by initializer name, as read-only views of
+    their memory-mapped files."""
+
+    def __init__(self, layers: Sequence[Layer]) -> None:
+        slices: dict[str, FileSlice] = {}
+        build_graph(layers, 1, 1, 0.0, slices)  # for the names only
+        self.maps: dict[Path, mmap.mmap] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+        for name, piece in slices.items():
+            if piece.path not in self.maps:
+                with open(piece.path, "rb") as handle:
+                    self.maps[piece.path] = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            count = int(np.prod(piece.shape))
+            view = np.frombuffer(self.maps[piece.path], "<f4", count, piece.offset)
+            self.arrays[name] = view.reshape(piece.shape)
+
+    def release_pages(self) -> None:
+        """Drop the file's pages from this process's memory once onnxruntime has made its
+        own (transposed, packed) copies: they stay on disk and come back if read again."""
+        for mapped in self.maps.values():
+            if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+                mapped.madvise(mmap.MADV_DONTNEED)
+
+
+def _vector(value: Vector):
+    return value if isinstance(value, FileSlice) else np.asarray(value, dtype=_F32)
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -202,7 +265,14 @@ class Embeddings:
 class Runner:
     """An onnxruntime session over a built graph, with the numpy steps around it."""
 
-    def __init__(self, path: Path, embeddings: Embeddings, pad_id: int, threads: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        embeddings: Embeddings,
+        pad_id: int,
+        threads: int,
+        externals: ExternalWeights | None = None,
+    ) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -216,7 +286,16 @@ class Runner:
         # Large passage batches would otherwise keep their peak memory for the process's
         # lifetime.
         options.enable_cpu_mem_arena = False
+        # Weights kept in the package's file: onnxruntime reads them from these views (it
+        # keeps no reference of its own, so they live as long as the runner).
+        self.externals = externals
+        arrays = externals.arrays if externals else {}
+        self._values = [ort.OrtValue.ortvalue_from_numpy(a) for a in arrays.values()]
+        if arrays:
+            options.add_external_initializers(list(arrays), self._values)
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        if externals:
+            externals.release_pages()
         self.embeddings = embeddings
         self.pad_id = pad_id
 
