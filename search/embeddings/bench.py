@@ -154,12 +154,19 @@ def load_set(folder: Path) -> tuple[list[dict], list[dict]]:
 
 
 def dense_run(
-    encoder, corpus: list[dict], queries: list[dict], depth: int = 100, batch_size: int = 32
+    encoder,
+    corpus: list[dict],
+    queries: list[dict],
+    depth: int = 100,
+    batch_size: int = 32,
+    docs: np.ndarray | None = None,
 ) -> dict[str, list[str]]:
-    """Each query's ranking by cosine: the whole corpus (top ``depth``) or its candidates."""
+    """Each query's ranking by cosine: the whole corpus (top ``depth``) or its candidates.
+    ``docs``: the corpus's passage vectors, when already computed."""
     ids = [str(d["id"]) for d in corpus]
     position = {doc_id: i for i, doc_id in enumerate(ids)}
-    docs = encoder.encode_passages([document_text(d) for d in corpus], batch_size=batch_size)
+    if docs is None:
+        docs = encoder.encode_passages([document_text(d) for d in corpus], batch_size=batch_size)
     vectors = encoder.encode_queries([query_text(q) for q in queries])
     run = {}
     for query, vector in zip(queries, vectors, strict=True):
@@ -213,20 +220,22 @@ def measure_quality(
         folder = root / set_name
         if not (folder / "dev.jsonl").is_file():
             continue
-        progress(f"{model}: {set_name}")
+        progress(f"{model}: {set_name}…")
         corpus, queries = load_set(folder)
         started = time.perf_counter()
-        summary = evaluate(dense_run(encoder, corpus, queries), queries)
+        docs = encoder.encode_passages([document_text(d) for d in corpus])
+        summary = evaluate(dense_run(encoder, corpus, queries, docs=docs), queries)
         summary["seconds"] = time.perf_counter() - started
         results[set_name] = summary
+        progress(f"{model}: {set_name}: MAP {summary['MAP']:.1f} in {summary['seconds']:.0f} s")
         for variant, change in typed_variants(set_name).items() if variants else ():
             changed = [
                 {**q, "title": change(q.get("title", "")), "body": change(q.get("body", ""))}
                 for q in queries
             ]
-            results[f"{set_name} ({variant})"] = evaluate(
-                dense_run(encoder, corpus, changed), changed
-            )
+            key = f"{set_name} ({variant})"
+            results[key] = evaluate(dense_run(encoder, corpus, changed, docs=docs), changed)
+            progress(f"{model}: {key}: MAP {results[key]['MAP']:.1f}")
     return results
 
 
