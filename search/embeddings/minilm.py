@@ -194,6 +194,19 @@ class MiniLM(GraphEncoder):
     def __init__(self) -> None:
         super().__init__()
         self.folder = model_folder()
+        # The published model's files (sentence-transformers/all-MiniLM-L6-v2, revision
+        # 1110a243): the package repackages them unchanged.
+        self.expected_files = {
+            self.folder / WEIGHTS: (
+                "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+            ),
+            self.folder / TOKENIZER: (
+                "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+            ),
+            self.folder / CONFIG: (
+                "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"
+            ),
+        }
 
     def source_digest(self) -> str:
         return package_digest(

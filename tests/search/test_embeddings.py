@@ -280,3 +280,19 @@ def test_start_up_checks_catch_mistyped_settings(settings):
     settings.SEARCH_EMBEDDINGS_THREADS = 2
     settings.SEARCH_EMBEDDINGS_MODELS = "en=minilm"
     assert check_embedding_settings(None) == []
+
+
+def test_installed_model_files_are_the_measured_ones():
+    for encoder in (MiniLM(), E5Small()):
+        encoder.verify()  # raises on any other file
+
+
+class _MiniLMExpectingOtherWeights(MiniLM):
+    def __init__(self):
+        super().__init__()
+        self.expected_files = dict.fromkeys(self.expected_files, "0" * 64)
+
+
+def test_other_model_files_are_refused():
+    with pytest.raises(EncoderUnavailable, match="not the expected file"):
+        _MiniLMExpectingOtherWeights().verify()
