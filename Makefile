@@ -22,11 +22,12 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# Then compiled translations, and the sentence encoders' graphs built from the installed
-# model packages into $(VENV)/share/portico-encoders (only what is missing: a no-op once built).
+# Then the sentence encoders' graphs, built from the installed model packages into
+# $(VENV)/share/portico-encoders (only what is missing: a no-op once built), and the
+# compiled translations.
 install: $(STAMP)
-	@$(BIN)/python manage.py translations --compile --verbosity 0 >/dev/null
 	@$(BIN)/python -m search.embeddings.build --quiet
+	@$(BIN)/python manage.py translations --compile --verbosity 0 >/dev/null
 
 ## make demo: install, migrate, load the demo, build the search index and static files, serve
 demo: install

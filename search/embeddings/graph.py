@@ -8,9 +8,10 @@ normalized, as HuggingFace's ``BertModel`` computes them — run as one ONNX gra
 ``make install`` (``python -m search.embeddings.build``); mean pooling and L2
 normalization (sentence-transformers' ``Pooling(mean)`` and ``Normalize``) are numpy again.
 
-A matrix is either float32 (``MatMul`` on the transposed weights) or 4-bit blocks of 32
+A matrix is float32 (``MatMul``; held in the graph, or left in the package's file as a
+``FileSlice`` and transposed by onnxruntime when it loads the graph) or 4-bit blocks of 32
 weights with one scale each (``com.microsoft.MatMulNBits``: the stored weights, (nibble − 8)
-× scale, never expanded in memory).
+× scale, never expanded in memory). The file is written by ``proto.py``.
 """
 
 from __future__ import annotations
