@@ -104,15 +104,17 @@ class Command(BaseCommand):
     def report(self, figures, runtime, quality):
         self.stdout.write(
             "model | version | package MB | graph MB | load s | RSS MB: before → loaded → "
-            "after queries → after passages | query p50 / p95 ms | passages/s (tokens each)"
+            "after queries → after passages | query p50 / p95 ms (CPU p50 / p95 ms) | "
+            "passages/s (tokens each) | load average"
         )
         for f in figures:
             self.stdout.write(
                 f"{f.name} | {f.version} | {f.package_mb:.1f} | {f.graph_mb:.1f} | "
                 f"{f.load_seconds:.2f} | {f.rss_before_mb:.0f} → {f.rss_loaded_mb:.0f} → "
                 f"{f.rss_queries_mb:.0f} → {f.rss_passages_mb:.0f} | "
-                f"{f.query_p50_ms:.1f} / {f.query_p95_ms:.1f} | "
-                f"{f.passages_per_second:.1f} ({f.tokens_per_passage:.0f})"
+                f"{f.query_p50_ms:.1f} / {f.query_p95_ms:.1f} "
+                f"({f.query_cpu_p50_ms:.1f} / {f.query_cpu_p95_ms:.1f}) | "
+                f"{f.passages_per_second:.1f} ({f.tokens_per_passage:.0f}) | {f.load_average:.1f}"
             )
         shared = ", ".join(f"{name} {mb:.1f}" for name, mb in runtime.items())
         self.stdout.write(f"shared runtime (MB installed): {shared}")
