@@ -3,10 +3,11 @@
 Both model families here (BERT for all-MiniLM-L6-v2, XLM-RoBERTa for multilingual-e5-small)
 are the same post-LayerNorm transformer. The embedding step (a table lookup, position and
 token-type rows, a LayerNorm) is done in numpy from the memory-mapped package files; the
-layers — self-attention and an exact (erf) GELU feed-forward block, each added back and
-normalized, as HuggingFace's ``BertModel`` computes them — run as one ONNX graph built by
-``make install`` (``python -m search.embeddings.build``); mean pooling and L2
-normalization (sentence-transformers' ``Pooling(mean)`` and ``Normalize``) are numpy again.
+layers — self-attention (onnxruntime's ``MultiHeadAttention``) and an exact (erf) GELU
+feed-forward block, each added back and normalized, as HuggingFace's ``BertModel`` computes
+them — run as one ONNX graph built by ``make install`` (``python -m
+search.embeddings.build``); mean pooling and L2 normalization (sentence-transformers'
+``Pooling(mean)`` and ``Normalize``) are numpy again.
 
 A matrix is float32 (``MatMul``; held in the graph, or left in the package's file as a
 ``FileSlice`` and transposed by onnxruntime when it loads the graph) or 4-bit blocks of 32
@@ -28,7 +29,7 @@ import numpy as np
 from . import proto
 
 #: Bump when the graph or the numpy steps around it change the vectors (part of versions).
-GRAPH_REVISION = "2"
+GRAPH_REVISION = "3"
 
 _F32 = np.float32
 
@@ -95,12 +96,11 @@ def build_graph(
     eps: float,
     externals: dict[str, FileSlice] | None = None,
 ) -> bytes:
-    """A serialized ONNX model: inputs ``embeddings`` [B, L, H] and ``attention_bias``
-    [B, 1, 1, L] (0 for tokens, a large negative number for padding), output ``hidden``
-    [B, L, H]. ``externals``, if given, receives the ``FileSlice`` weights by name."""
+    """A serialized ONNX model: inputs ``embeddings`` [B, L, H] and ``mask`` [B, L] (int32:
+    1 for tokens, 0 for padding, which is never attended to), output ``hidden`` [B, L, H].
+    ``externals``, if given, receives the ``FileSlice`` weights by name."""
     nodes: list[bytes] = []
     inits: list[bytes] = []
-    size = hidden // heads
     if externals is None:
         externals = {}
 
@@ -151,40 +151,25 @@ def build_graph(
         beta = const(f"{name}.b", _vector(bias))
         return node("LayerNormalization", [x, gamma, beta], name, axis=-1, epsilon=float(eps))
 
-    const("shape.heads", np.array([0, 0, heads, size], dtype=np.int64))
-    const("shape.hidden", np.array([0, 0, hidden], dtype=np.int64))
-    const("scale", np.array(1.0 / np.sqrt(size), dtype=_F32))
-    const("half", np.array(0.5, dtype=_F32))
-    const("one", np.array(1.0, dtype=_F32))
-    const("rsqrt2", np.array(1.0 / np.sqrt(2.0), dtype=_F32))
-
     x = "embeddings"
     for i, ly in enumerate(layers):
         p = f"l{i}"
-
-        def split(name: str, weight, bias, p=p, x=x) -> str:
-            projected = linear(x, weight, bias, f"{p}.{name}")
-            shaped = node("Reshape", [projected, "shape.heads"], f"{p}.{name}.heads")
-            return node("Transpose", [shaped], f"{p}.{name}.t", perm=[0, 2, 1, 3])
-
-        q = split("q", ly.q_w, ly.q_b)
-        k = split("k", ly.k_w, ly.k_b)
-        v = split("v", ly.v_w, ly.v_b)
-        kt = node("Transpose", [k], f"{p}.kt", perm=[0, 1, 3, 2])
-        scores = node("MatMul", [q, kt], f"{p}.scores")
-        scores = node("Mul", [scores, "scale"], f"{p}.scaled")
-        scores = node("Add", [scores, "attention_bias"], f"{p}.masked")
-        probs = node("Softmax", [scores], f"{p}.probs", axis=-1)
-        context = node("MatMul", [probs, v], f"{p}.context")
-        context = node("Transpose", [context], f"{p}.context.t", perm=[0, 2, 1, 3])
-        context = node("Reshape", [context, "shape.hidden"], f"{p}.context.h")
+        q = linear(x, ly.q_w, ly.q_b, f"{p}.q")
+        k = linear(x, ly.k_w, ly.k_b, f"{p}.k")
+        v = linear(x, ly.v_w, ly.v_b, f"{p}.v")
+        context = node(
+            "MultiHeadAttention",
+            [q, k, v, "", "mask"],
+            f"{p}.attention",
+            domain="com.microsoft",
+            num_heads=heads,
+            mask_filter_value=-1e9,
+        )
         attended = linear(context, ly.attn_out_w, ly.attn_out_b, f"{p}.ao")
         residual = node("Add", [x, attended], f"{p}.res1")
         x = layer_norm(residual, ly.attn_ln_w, ly.attn_ln_b, f"{p}.ln1")
         inner = linear(x, ly.ff_in_w, ly.ff_in_b, f"{p}.fi")
-        erf = node("Erf", [node("Mul", [inner, "rsqrt2"], f"{p}.gelu.s")], f"{p}.gelu.erf")
-        gate = node("Mul", [node("Add", [erf, "one"], f"{p}.gelu.a"), "half"], f"{p}.gelu.h")
-        inner = node("Mul", [inner, gate], f"{p}.gelu")
+        inner = node("Gelu", [inner], f"{p}.gelu", domain="com.microsoft")  # the erf form
         out = linear(inner, ly.ff_out_w, ly.ff_out_b, f"{p}.fo")
         x = layer_norm(node("Add", [x, out], f"{p}.res2"), ly.out_ln_w, ly.out_ln_b, f"{p}.ln2")
     nodes.append(proto.node("Identity", [x], ["hidden"], "hidden"))
@@ -193,7 +178,7 @@ def build_graph(
         inits,
         [
             proto.value_info("embeddings", proto.FLOAT, ["B", "L", hidden]),
-            proto.value_info("attention_bias", proto.FLOAT, ["B", 1, 1, "L"]),
+            proto.value_info("mask", proto.INT32, ["B", "L"]),
         ],
         [proto.value_info("hidden", proto.FLOAT, ["B", "L", hidden])],
         {"": 17, "com.microsoft": 1},
@@ -302,9 +287,8 @@ class Runner:
 
     def pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Mean of the last hidden states over unmasked tokens, L2-normalized: (B, H)."""
-        bias = ((mask.astype(_F32) - 1.0) * _F32(1e9))[:, None, None, :]
         (hidden,) = self.session.run(
-            ["hidden"], {"embeddings": self.embeddings(ids), "attention_bias": bias}
+            ["hidden"], {"embeddings": self.embeddings(ids), "mask": mask.astype(np.int32)}
         )
         weights = mask.astype(_F32)[:, :, None]
         summed = (hidden * weights).sum(axis=1)

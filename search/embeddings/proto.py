@@ -14,8 +14,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 # TensorProto.DataType
-FLOAT, UINT8, INT64 = 1, 2, 7
-_DATA_TYPES = {np.dtype("float32"): FLOAT, np.dtype("uint8"): UINT8, np.dtype("int64"): INT64}
+FLOAT, UINT8, INT32, INT64 = 1, 2, 6, 7
+_DATA_TYPES = {
+    np.dtype("float32"): FLOAT,
+    np.dtype("uint8"): UINT8,
+    np.dtype("int32"): INT32,
+    np.dtype("int64"): INT64,
+}
 # AttributeProto.AttributeType
 _ATTR_FLOAT, _ATTR_INT, _ATTR_INTS = 1, 2, 7
 
