@@ -1,7 +1,7 @@
 """Measuring the sentence encoders (``manage.py embed_bench``).
 
 - size: what each model adds to an install (its package's files and its built graph) and
-  what the runtime shares (onnxruntime, onnx, tokenizers, numpy);
+  what the runtime shares (onnxruntime, numpy);
 - memory: the process's resident set before and after loading each model, and after use;
 - speed: milliseconds per single query (p50, p95) and passages per second in batches;
 - quality: dense-only retrieval on the public benchmarks in ``../shared/benchmarks`` (dev
