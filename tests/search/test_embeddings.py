@@ -18,6 +18,7 @@ and, with ``HF_HUB_OFFLINE=1``:
 Vectors are rounded to 5 decimals. Whatever the encoders compute must stay this close.
 """
 
+import io
 import json
 import threading
 from pathlib import Path
@@ -296,3 +297,46 @@ class _MiniLMExpectingOtherWeights(MiniLM):
 def test_other_model_files_are_refused():
     with pytest.raises(EncoderUnavailable, match="not the expected file"):
         _MiniLMExpectingOtherWeights().verify()
+
+
+# --- The benchmark command ----------------------------------------------------------------
+
+
+def test_embed_bench_measures_size_memory_speed_and_quality(tmp_path):
+    import gzip
+
+    from django.core.management import call_command
+
+    # A tiny benchmark in the shared format: each query has one obvious answer.
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (tmp_path / "README.md").write_text("tiny benchmark\n")
+    corpus = [
+        {"id": "d1", "title": "Reset your password", "body": "Use the forgotten password link."},
+        {"id": "d2", "title": "Export invoices", "body": "Billing, then Export as CSV."},
+        {"id": "d3", "title": "Invite a teammate", "body": "Team settings, then Invite."},
+    ]
+    with gzip.open(folder / "corpus.jsonl.gz", "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(d) + "\n" for d in corpus)
+    queries = [
+        {"qid": "q1", "title": "I forgot my password", "body": "", "candidates": None,
+         "relevant": ["d1"]},
+        {"qid": "q2", "title": "how can I export my invoices to CSV?", "body": "",
+         "candidates": None, "relevant": ["d2"]},
+    ]  # fmt: skip
+    (folder / "dev.jsonl").write_text("".join(json.dumps(q) + "\n" for q in queries))
+    out = io.StringIO()
+    call_command(
+        "embed_bench", "--benchmarks", str(tmp_path), "--sets", "tiny", "--queries", "5",
+        "--passages", "3", "--json", stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    report = json.loads(out.getvalue())
+    figures = {m["name"]: m for m in report["models"]}
+    assert set(figures) == set(MODELS)
+    for model in figures.values():
+        assert model["package_mb"] > 50  # the weights are there
+        assert model["query_p95_ms"] >= model["query_p50_ms"] > 0
+        assert model["rss_loaded_mb"] > 0 and model["passages_per_second"] > 0
+    for model in MODELS:
+        assert report["quality"][model]["tiny"]["MAP"] == 100.0
+        assert report["quality"][model]["tiny"]["queries"] == 2
