@@ -50,6 +50,8 @@ class LazyModel:
     ``EncoderUnavailable`` every time it is asked again (it is not retried in a loop).
     """
 
+    name: str
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state = None

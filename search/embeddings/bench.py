@@ -28,6 +28,7 @@ import numpy as np
 from search.evaluation import METRICS, evaluate, read_jsonl
 
 from . import get_model
+from .base import GraphEncoder
 
 #: The benchmark folders, each with corpus.jsonl.gz and dev.jsonl.
 SETS = ("stackfaq", "semeval2016-cqa", "parsinlu-qqp", "ro-sts")
@@ -67,7 +68,7 @@ def installed_mb(distribution: str) -> float:
         return 0.0
     total = 0
     for entry in dist.files or ():
-        path = Path(dist.locate_file(entry))
+        path = Path(str(dist.locate_file(entry)))
         if path.is_file():
             total += path.stat().st_size
     return total / 1e6
@@ -113,6 +114,7 @@ def measure_model(
     """Size, load, memory and speed of one model, in this process (load it only here)."""
     figures = ModelFigures(name)
     encoder = get_model(name)
+    assert isinstance(encoder, GraphEncoder)
     figures.version = encoder.version
     figures.package_mb = sum(installed_mb(p) for p in MODEL_PACKAGES.get(name, []))
     path = encoder.graph_path

@@ -1,16 +1,17 @@
 """Start-up checks of the sentence encoder settings: a typo fails at start, not at search."""
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from . import MODELS, EncoderUnavailable, get_model
+from .base import GraphEncoder
 
 CHOICES = ("auto", "off")
 
 
 @register()
 def check_embedding_settings(app_configs, **kwargs):
-    problems = []
+    problems: list[CheckMessage] = []
     mode = str(getattr(settings, "SEARCH_EMBEDDINGS", "auto")).strip().lower()
     if mode not in CHOICES:
         problems.append(
@@ -41,6 +42,7 @@ def check_embedding_settings(app_configs, **kwargs):
         for model in sorted(models):
             try:
                 encoder = get_model(model)
+                assert isinstance(encoder, GraphEncoder)
                 missing = not encoder.is_built()
             except EncoderUnavailable as exc:
                 reason, missing = str(exc), True

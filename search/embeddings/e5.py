@@ -205,7 +205,8 @@ class Unigram:
                     best[end], back[end] = score, (start, piece)
             if not single and base + self.unk_score > best[start + 1]:
                 best[start + 1], back[start + 1] = base + self.unk_score, (start, self.unk)
-        pieces, end = [], size
+        pieces: list[int] = []
+        end = size
         while end > 0:
             start, piece = back[end]
             if not (piece == self.unk and pieces and pieces[-1] == self.unk):
@@ -225,6 +226,7 @@ class E5Small(GraphEncoder):
     max_tokens = 512
     query_prefix = QUERY_PREFIX
     passage_prefix = PASSAGE_PREFIX
+    _file: E5File | None = None  # parsed by weights(), kept for tokenizer() at load
 
     def __init__(self) -> None:
         super().__init__()
@@ -280,7 +282,7 @@ class E5Small(GraphEncoder):
         return layers(), embeddings, hidden, f.heads, f.eps, f.pad
 
     def tokenizer(self):
-        f = getattr(self, "_file", None) or E5File(self.path)
+        f = self._file or E5File(self.path)
         tokenizer = Unigram(f.pieces, f.scores, f.unk, f.bos, f.eos, f.normalizer)
         tokenizer.max_length = self.max_tokens
         self._file = None  # the pieces live on in the tokenizer's dictionary only

@@ -23,6 +23,7 @@ import mmap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -142,8 +143,8 @@ def build_graph(
             transposed = node("Transpose", [stored], f"{name}.wt", perm=[1, 0])
             product = node("MatMul", [x, transposed], f"{name}.mm")
         else:
-            transposed = np.ascontiguousarray(np.asarray(weight, dtype=_F32).T)
-            product = node("MatMul", [x, const(f"{name}.w", transposed)], f"{name}.mm")
+            stored_t = np.ascontiguousarray(np.asarray(weight, dtype=_F32).T)
+            product = node("MatMul", [x, const(f"{name}.w", stored_t)], f"{name}.mm")
         return node("Add", [product, const(f"{name}.b", _vector(bias))], name)
 
     def layer_norm(x: str, weight: Vector, bias: Vector, name: str) -> str:
@@ -348,7 +349,7 @@ def release_freed_memory() -> None:
         _malloc_trim(0)
 
 
-_malloc_trim = None
+_malloc_trim: Any = None  # glibc's malloc_trim once looked up, False where there is none
 
 
 def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:

@@ -171,7 +171,7 @@ def _bert_words(text: str) -> list[str]:
         return _ASCII_WORDS.findall(text)
     words = []
     for chunk in text.split(" "):
-        current = []
+        current: list[str] = []
         for c in chunk:
             if c in string.punctuation or unicodedata.category(c)[0] == "P":
                 if current:
