@@ -13,6 +13,7 @@ class SearchConfig(AppConfig):
         from segments.models import Segment
 
         from . import service, synonyms
+        from .embeddings import checks  # noqa: F401
 
         synonyms.connect()
         for signal in (post_save, post_delete):

@@ -247,6 +247,15 @@ SEARCH_POPULAR_INTERVAL = float(os.environ.get("SEARCH_POPULAR_INTERVAL") or 600
 # seconds (0: only when flushed explicitly, e.g. by tests), never on the request path.
 SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS") or 5)
 SEARCH_LOG_DAYS = int(os.environ.get("SEARCH_LOG_DAYS", "180"))
+# Sentence encoders for semantic search (search/embeddings), computed in-process from
+# weights in installed packages: "auto" uses them where a language has one, "off" keeps
+# search lexical. Models per language (minilm: English; e5-small: ~100 languages) and the
+# threads one encoding may use.
+SEARCH_EMBEDDINGS = os.environ.get("SEARCH_EMBEDDINGS", "auto")
+SEARCH_EMBEDDINGS_MODELS = os.environ.get(
+    "SEARCH_EMBEDDINGS_MODELS", "en=minilm,fa=e5-small,ro=e5-small"
+)
+SEARCH_EMBEDDINGS_THREADS = int(os.environ.get("SEARCH_EMBEDDINGS_THREADS", "2"))
 
 # --- Search indexing (the queue that carries changes to the search backend) ------------
 INDEXING_BATCH_SIZE = int(os.environ.get("INDEXING_BATCH_SIZE", "200"))
