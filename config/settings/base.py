@@ -266,8 +266,13 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # Without a broker, tasks run in-process right where they are queued (after commit).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-# Without a broker, run CELERY_BEAT_SCHEDULE from the web process (core/periodic.py).
+# Without a broker, run CELERY_BEAT_SCHEDULE from the web processes (core/periodic.py):
+# one process at a time holds a lease in the database for this many seconds (renewed as
+# it runs; another process takes over when the holder stops), and looks for due entries
+# every PORTICO_SCHEDULER_TICK_SECONDS.
 PORTICO_EMBEDDED_BEAT = env_bool("PORTICO_EMBEDDED_BEAT", True)
+PORTICO_SCHEDULER_LEASE_SECONDS = int(os.environ.get("PORTICO_SCHEDULER_LEASE_SECONDS") or 60)
+PORTICO_SCHEDULER_TICK_SECONDS = 5
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -413,7 +418,8 @@ TICKETS_CATEGORIES = [
     ("how-to", _("How do I…?")),
 ]
 
-# Periodic tasks for `celery -A config beat`.
+# Periodic tasks: `celery -A config beat` runs them with a broker (exactly one beat per
+# site); without one, the embedded scheduler of the web processes (core/periodic.py).
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {"task": "core.publish_scheduled", "schedule": 60.0},
     "drain-search-index-queue": {
@@ -426,4 +432,5 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune-search-log": {"task": "search.prune_log", "schedule": 24 * 3600.0},
     "close-solved-tickets": {"task": "tickets.close_solved", "schedule": 3600.0},
+    "clear-expired-sessions": {"task": "core.clear_sessions", "schedule": 24 * 3600.0},
 }
