@@ -1,0 +1,14 @@
+"""Is the search engine answering? A cheap question for readiness checks (``/readyz``)."""
+
+from __future__ import annotations
+
+from .backends import get_backend
+
+
+def ping() -> str | None:
+    """The version of the index searches read now (``None``: no index yet).
+
+    Asks the engine the cheapest thing it knows (an alias look-up on OpenSearch, a small
+    file when embedded); raises ``SearchBackendError`` when it cannot answer.
+    """
+    return get_backend().current_version()
