@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logging.RequestIdMiddleware",
     # /healthz and /readyz answer before the host check and the HTTPS redirect.
     "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -282,6 +283,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "portico")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Workers log through LOGGING (JSON in production) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -340,20 +343,43 @@ SECURE_REFERRER_POLICY = "same-origin"
 # /metrics (Prometheus text) answers staff, or a scraper sending this bearer token.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django_tasks": {"level": "WARNING"},
-        "wagtail": {"level": "WARNING"},
-        # One line per request at INFO: only problems are worth a line.
-        "opensearch": {"level": "WARNING"},
-    },
-}
+# Logs go to standard error: plain text, or one JSON object per line (LOG_FORMAT=json, the
+# default in production) with the request's id (core/logging.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "plain"
+
+
+def logging_config(log_format: str) -> dict:
+    if log_format not in {"plain", "json"}:
+        raise ValueError(f"LOG_FORMAT: {log_format!r} is neither 'plain' nor 'json'")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            "json": {"()": "core.logging.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "loggers": {
+            # One line per request in JSON logs; plain logs leave that to the server.
+            "portico.requests": {"level": "INFO" if log_format == "json" else "WARNING"},
+            "django.db.backends": {"level": "WARNING"},
+            "django_tasks": {"level": "WARNING"},
+            "wagtail": {"level": "WARNING"},
+            # One line per request at INFO: only problems are worth a line.
+            "opensearch": {"level": "WARNING"},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT)
 
 # --- Portal ---------------------------------------------------------------------------
 PORTICO_ANNOUNCEMENTS_PER_PAGE = 10
