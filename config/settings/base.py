@@ -86,6 +86,7 @@ MIDDLEWARE = [
     # /healthz and /readyz answer before the host check and the HTTPS redirect.
     "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -215,6 +216,10 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 TAGGIT_CASE_INSENSITIVE = True
 WAGTAIL_I18N_ENABLED = False
+# The admin loads nothing from other sites: no avatars from gravatar.com, no check for a
+# new Wagtail release (upgrades go through pyproject.toml).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # --- Search (portal search; the query and write sides come with the search apps) -------
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "embedded")
@@ -339,6 +344,40 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (core/security.py). Public pages run only the site's own
+# scripts (no inline script, no event-handler attributes), load nothing from other sites
+# and show images from the site itself; content that links an image elsewhere gets a link.
+PORTICO_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+# The Wagtail admin (PORTICO_ADMIN_PATH) needs a looser policy: its panels and date
+# widgets carry inline scripts, and it writes inline styles. Nothing from elsewhere.
+PORTICO_ADMIN_PATH = "/admin/"
+PORTICO_CSP_ADMIN = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+# Browser features no page of the site uses are off for every page and frame.
+PORTICO_PERMISSIONS_POLICY = {
+    "camera": "()",
+    "microphone": "()",
+    "geolocation": "()",
+    "payment": "()",
+}
 
 # /metrics (Prometheus text) answers staff, or a scraper sending this bearer token.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
