@@ -186,7 +186,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Sign-in attempts per client address (and failed ones per account), in allauth's terms.
+ACCOUNT_RATE_LIMITS = {
+    "login": os.environ.get("RATE_LIMIT_SIGN_IN") or "30/m/ip",
+    "login_failed": os.environ.get("RATE_LIMIT_SIGN_IN_FAILED") or "10/m/ip,5/5m/key",
+}
 # Sign-in and sign-up accept internationalised email addresses (josé@example.com).
 ACCOUNT_FORMS = {"login": "users.forms.LoginForm", "signup": "users.forms.SignupForm"}
 # Rate limits are keyed on the client's address. Behind proxies, say how many append
@@ -419,6 +423,19 @@ def logging_config(log_format: str) -> dict:
 
 
 LOGGING = logging_config(LOG_FORMAT)
+
+# --- Rate limits of the endpoints anyone may call (core/ratelimit.py) --------------------
+# Requests per client address (the same address as the sign-in limits: see
+# TRUSTED_PROXY_COUNT) and period, counted in the shared cache: "60/m", "100/5m", "1000/h",
+# or "off". Past a limit the answer is 429 with Retry-After.
+PORTICO_RATE_LIMITS_ENABLED = True
+PORTICO_RATE_LIMITS = {
+    "search_api": os.environ.get("RATE_LIMIT_SEARCH_API") or "60/m",
+    "search_suggest": os.environ.get("RATE_LIMIT_SEARCH_SUGGEST") or "120/m",
+    "search_click": os.environ.get("RATE_LIMIT_SEARCH_CLICK") or "60/m",
+    "forum_similar": os.environ.get("RATE_LIMIT_FORUM_SIMILAR") or "60/m",
+    "support_suggest": os.environ.get("RATE_LIMIT_SUPPORT_SUGGEST") or "60/m",
+}
 
 # --- Portal ---------------------------------------------------------------------------
 PORTICO_ANNOUNCEMENTS_PER_PAGE = 10

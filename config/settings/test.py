@@ -22,6 +22,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 PORTICO_EMBEDDED_BEAT = False  # tests that need it turn it on
 ACCOUNT_RATE_LIMITS = False
+PORTICO_RATE_LIMITS_ENABLED = False  # tests that need them turn them on
 WAGTAILADMIN_BASE_URL = SITE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Search: one set of indexes per test worker, away from the site's own.
