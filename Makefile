@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
-.PHONY: install demo serve test lint check test-sqlite test-postgres test-browser browser-deps i18n-deps messages clean
+.PHONY: install demo serve test lint check test-sqlite test-postgres test-browser browser-deps deploy-deps i18n-deps messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ serve: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, checks, the whole suite on SQLite, then again on PostgreSQL
-test: install browser-deps i18n-deps lint check test-sqlite test-postgres
+test: install browser-deps deploy-deps i18n-deps lint check test-sqlite test-postgres
 
 lint: install
 	$(BIN)/ruff check .
@@ -72,6 +72,17 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else \
 		echo "The browser tests need Chromium at /usr/bin/chromium: sudo apt-get install chromium"; \
+		exit 1; \
+	fi
+
+## nginx and openssl for the test of the deployment example (tests/deploy), with apt-get as root
+deploy-deps:
+	@if { command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null && command -v openssl >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's nginx-light and openssl for the deployment test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq nginx-light openssl; \
+	else \
+		echo "The deployment test needs nginx and openssl: sudo apt-get install nginx-light openssl"; \
 		exit 1; \
 	fi
 
