@@ -31,6 +31,11 @@ class NoSearchIndex(Exception):
     """The search engine answers but has no index yet."""
 
 
+class CacheUnavailable(Exception):
+    """The cache did not keep a value (the resilient cache answers like an empty one
+    while Redis is down)."""
+
+
 def check_database() -> str | None:
     from django.db import connection
 
@@ -48,7 +53,7 @@ def check_cache() -> str | None:
     found = cache.get(key)
     cache.delete(key)
     if found != "1":
-        raise RuntimeError("the cache did not keep a value")
+        raise CacheUnavailable("the cache did not keep a value")
     return None
 
 

@@ -9,6 +9,9 @@ def ping() -> str | None:
     """The version of the index searches read now (``None``: no index yet).
 
     Asks the engine the cheapest thing it knows (an alias look-up on OpenSearch, a small
-    file when embedded); raises ``SearchBackendError`` when it cannot answer.
+    file when embedded); raises ``SearchBackendError`` when it cannot answer. It asks the
+    engine itself, past the circuit breaker: a health check reports the engine's state
+    and neither trips nor resets the breaker that protects searches.
     """
-    return get_backend().current_version()
+    backend = get_backend()
+    return getattr(backend, "wrapped", backend).current_version()

@@ -69,6 +69,22 @@ def test_readyz_with_a_broker(client, site_backend, settings, redis_url):
     assert response.json()["checks"]["broker"]["status"] == "ok"
 
 
+def test_readyz_asks_the_engine_past_the_circuit_breaker(client, site_backend, settings):
+    """Searches leave a failing engine alone for a while; /readyz asks the engine itself
+    (and leaves the breaker as it is)."""
+    from search.backends import get_backend
+
+    site_backend.ensure_index()
+    breaker = get_backend().breaker
+    while not breaker.failed():
+        pass
+    assert not breaker.allow()
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["search"]["status"] == "ok"
+    assert not breaker.allow()
+
+
 def test_a_broker_down_makes_it_unready_without_telling_secrets(client, site_backend, settings):
     site_backend.ensure_index()
     settings.CELERY_BROKER_URL = f"redis://:hunter2-secret@{CLOSED}/0"
@@ -96,6 +112,18 @@ def test_a_cache_down_makes_it_unready(client, site_backend, settings):
         "error": "ConnectionError",
         "ms": response.json()["checks"]["cache"]["ms"],
     }
+
+
+def test_the_sites_own_redis_cache_down_makes_it_unready(client, site_backend, settings):
+    """The cache CACHE_URL makes of a redis:// address answers like an empty cache while
+    Redis is down: the site keeps working, /readyz says so."""
+    from config.settings.base import cache_from_url
+
+    site_backend.ensure_index()
+    settings.CACHES = {"default": cache_from_url(f"redis://{CLOSED}/1")}
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"]["error"] == "CacheUnavailable"
 
 
 def test_the_search_engine_down_or_without_an_index(client, settings, site_backend):
