@@ -12,7 +12,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
-.PHONY: install demo serve test lint check test-sqlite test-postgres test-browser browser-deps i18n-deps messages clean
+.PHONY: install demo serve test lint check test-sqlite test-postgres test-browser browser-deps deploy-deps i18n-deps messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ serve: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, checks, the whole suite on SQLite, then again on PostgreSQL
-test: install browser-deps i18n-deps lint check test-sqlite test-postgres
+test: install browser-deps deploy-deps i18n-deps lint check test-sqlite test-postgres
 
 lint: install
 	$(BIN)/ruff check .
@@ -83,11 +83,24 @@ browser-deps:
 		exit 1; \
 	fi
 
+## nginx and openssl for the test of the deployment example (tests/deploy), with apt-get as root
+deploy-deps:
+	@if { command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null && command -v openssl >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's nginx-light and openssl for the deployment test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq nginx-light openssl; \
+	else \
+		echo "The deployment test needs nginx and openssl: sudo apt-get install nginx-light openssl"; \
+		exit 1; \
+	fi
+
 ## make messages: bring the fa and ro catalogues up to date with the code, then translate
 messages: install i18n-deps
 	$(BIN)/python manage.py makemessages -l fa -l ro --no-location --no-wrap --no-obsolete \
 		--ignore='.venv/*' --ignore='var/*' --ignore='static_build/*' --ignore='node_modules/*' \
 		--ignore='tests/*' --ignore='docs/*' --ignore='deploy/*'
+	@# No creation date in the headers: it changes on every run and only makes merges conflict.
+	@sed -i '/^"POT-Creation-Date:/d' locale/*/LC_MESSAGES/*.po
 
 ## GNU gettext for checking the translation catalogues (installed with apt-get as root)
 i18n-deps:

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal core")
 
     def ready(self):
-        from . import checks  # noqa: F401
+        from . import checks, ratelimit  # noqa: F401

@@ -1,15 +1,23 @@
-"""Who is asking, as the network says: the client's address behind trusted proxies."""
+"""Who is asking: the client's address as the sign-in rate limits see it.
+
+One notion of the client address for the whole site: allauth's (its sign-in limits key on
+it), configured by ``TRUSTED_PROXY_COUNT`` (proxies that append to ``X-Forwarded-For``)
+or ``TRUSTED_CLIENT_IP_HEADER`` (a header the proxy sets).
+"""
 
 from __future__ import annotations
 
+from allauth.core.internal.httpkit import clean_client_ip, get_client_ip
+from django.core.exceptions import ImproperlyConfigured
 
-def client_ip(request) -> str:
-    """The client's address: behind ``TRUSTED_PROXY_COUNT`` proxies the one they saw (or
-    the ``TRUSTED_CLIENT_IP_HEADER``), else ``REMOTE_ADDR`` — the same answer the sign-in
-    rate limits use."""
-    from allauth.core.internal.httpkit import get_client_ip
 
+def client_ip(request) -> str | None:
+    """The client's address, or ``None`` when there is no valid one.
+
+    A request with fewer ``X-Forwarded-For`` entries than ``TRUSTED_PROXY_COUNT`` did not
+    come through the proxies: its own peer address is used (allauth refuses it instead).
+    """
     try:
-        return get_client_ip(request) or ""
-    except Exception:  # a malformed or short X-Forwarded-For
-        return request.META.get("REMOTE_ADDR", "") or ""
+        return get_client_ip(request)
+    except ImproperlyConfigured:
+        return clean_client_ip(request.META.get("REMOTE_ADDR") or "")

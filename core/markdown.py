@@ -16,9 +16,9 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import bleach
-from bleach.css_sanitizer import CSSSanitizer
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -77,11 +77,10 @@ ALLOWED_ATTRIBUTES = {
     "p": ["class"],
     "pre": ["class"],
     "span": ["class", "aria-hidden"],
-    "td": ["style"], "th": ["style", "scope"],
+    "td": ["class"], "th": ["class", "scope"],
     "ul": ["class"],
 }  # fmt: skip
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
-CSS = CSSSanitizer(allowed_css_properties=["text-align"])
 
 
 def _render_callout(self, tokens, idx, options, env):
@@ -169,6 +168,9 @@ def _parser() -> MarkdownIt:
         md.use(container_plugin, name=kind, render=_render_callout)
     md.validateLink = _validate_link
     md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("th_open", _render_cell_open)
+    md.add_render_rule("td_open", _render_cell_open)
     return md
 
 
@@ -187,13 +189,71 @@ def _render_link_open(self, tokens, idx, options, env):
     return self.renderToken(tokens, idx, options, env)
 
 
+def is_same_site(url: str) -> bool:
+    """True for a URL on this site: a path (``/media/…``, ``images/x.png``) or an
+    absolute URL on ``SITE_URL``'s scheme and host. The Content-Security-Policy shows
+    images from the site alone."""
+    from django.conf import settings
+
+    url = url.strip()
+    parsed = urlsplit(url)
+    if not parsed.scheme and not parsed.netloc:
+        return not url.startswith("//") and not url.startswith("\\")
+    site = urlsplit(getattr(settings, "SITE_URL", ""))
+    return (parsed.scheme.lower(), parsed.netloc.lower()) == (
+        site.scheme.lower(),
+        site.netloc.lower(),
+    )
+
+
+def _inside_link(tokens, idx: int) -> bool:
+    depth = 0
+    for token in tokens[:idx]:
+        if token.type == "link_open":
+            depth += 1
+        elif token.type == "link_close":
+            depth -= 1
+    return depth > 0
+
+
+def _render_image(self, tokens, idx, options, env):
+    """An image on this site is shown; one elsewhere becomes a link to it, or its text
+    inside a link (the site's Content-Security-Policy would block it, and it would tell
+    another site who reads)."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    if is_same_site(src):
+        token.attrSet("alt", alt)
+        return self.renderToken(tokens, idx, options, env)
+    text = html.escape(alt or src, quote=False)
+    if _inside_link(tokens, idx):
+        return text
+    return f'<a href="{html.escape(src)}" rel="nofollow noopener">{text}</a>'
+
+
+_ALIGN = re.compile(r"^text-align:\s*(left|center|right);?$")
+
+
+def _render_cell_open(self, tokens, idx, options, env):
+    """Column alignment as a class (``align-right``): the Content-Security-Policy allows
+    no inline ``style``."""
+    token = tokens[idx]
+    style = token.attrGet("style")
+    if style is not None:
+        token.attrs.pop("style", None)
+        found = _ALIGN.match(str(style).strip())
+        if found:
+            token.attrSet("class", f"align-{found.group(1)}")
+    return self.renderToken(tokens, idx, options, env)
+
+
 def sanitize_html(value: str) -> str:
     return bleach.clean(
         value,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         protocols=ALLOWED_PROTOCOLS,
-        css_sanitizer=CSS,
         strip=True,
         strip_comments=True,
     )
@@ -259,7 +319,8 @@ def count_links(text: str | None, *, bare_urls: bool = False) -> int:
 
     Counted on the parse the renderer itself uses (same ``MarkdownIt`` configuration):
     every ``link_open`` token — inline, reference and autolinks alike, whatever the URL
-    looks like (``//host`` too) — and every ``image``, including those nested in inline
+    looks like (``//host`` too) — and every ``image`` (but one from another site inside
+    a link, which shows as text), including those nested in inline
     children (lists, quotes, tables, callouts). A link the renderer refuses
     (``javascript:``) stays text and does not count.
 
@@ -281,7 +342,10 @@ def count_links(text: str | None, *, bare_urls: bool = False) -> int:
             elif token.type == "link_close":
                 depth = max(0, depth - 1)
             elif token.type == "image":
-                count += 1  # its children are the alt text, never links
+                # Its children are the alt text, never links. An image from elsewhere
+                # inside a link is shown as its text (see _render_image).
+                if depth == 0 or is_same_site(str(token.attrGet("src") or "")):
+                    count += 1
             elif token.children:
                 pending.append(token.children)
             elif bare_urls and depth == 0 and token.type in _TEXT_TOKENS:

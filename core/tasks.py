@@ -24,3 +24,9 @@ def publish_scheduled():
     process runs the same schedule (core/periodic.py).
     """
     call_command("publish_scheduled")
+
+
+@shared_task(name="core.clear_sessions")
+def clear_sessions():
+    """Delete expired sessions (Django's ``clearsessions``); Celery beat runs it daily."""
+    call_command("clearsessions")

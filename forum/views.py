@@ -17,6 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
+from core.ratelimit import rate_limited
+
 from . import conf, permissions, queries, services, visibility
 from .errors import ForumError, NotAllowed, RateLimited
 from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
@@ -500,6 +502,7 @@ def flag(request, kind: str, pk: int):
 
 
 @require_GET
+@rate_limited("forum_similar")
 def similar(request):
     query = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
     items = similar_content(query, request.user, limit=6) if len(query) >= 3 else []

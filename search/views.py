@@ -15,6 +15,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.ratelimit import rate_limited
 from segments import policy
 
 from . import analytics, service, signals
@@ -153,6 +154,7 @@ def _bad_request(message: str) -> JsonResponse:
 
 
 @require_GET
+@rate_limited("search_api")
 def api_search(request):
     """``GET /api/v1/search?q=&type=&product=&tag=&sort=&page=``."""
     unknown = set(request.GET) - {"q", "type", "product", "tag", "sort", "page", "debug"}
@@ -192,6 +194,7 @@ def api_search(request):
 
 
 @require_GET
+@rate_limited("search_suggest")
 def api_suggest(request):
     """``GET /api/v1/search/suggest?q=``: titles and popular queries for type-ahead."""
     unknown = set(request.GET) - {"q", "limit"}
@@ -218,6 +221,7 @@ def api_suggest(request):
 
 
 @require_POST
+@rate_limited("search_click")
 def click(request):
     """A result was opened (sent by the page's script with ``navigator.sendBeacon``)."""
     analytics.record_click(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.ratelimit import rate_limited
 from core.sendfile import sendfile
 from segments.models import Segment
 
@@ -126,6 +127,7 @@ def new(request):
 
 
 @require_POST
+@rate_limited("support_suggest")
 def suggest(request):
     """JSON for the step-1 script: saves the draft, returns (and records) suggestions."""
     fields = ("product", "subject", "description")

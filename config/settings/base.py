@@ -83,7 +83,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logging.RequestIdMiddleware",
+    # /healthz and /readyz answer before the host check and the HTTPS redirect.
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -183,7 +187,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Sign-in attempts per client address (and failed ones per account), in allauth's terms.
+ACCOUNT_RATE_LIMITS = {
+    "login": os.environ.get("RATE_LIMIT_SIGN_IN") or "30/m/ip",
+    "login_failed": os.environ.get("RATE_LIMIT_SIGN_IN_FAILED") or "10/m/ip,5/5m/key",
+}
 # Sign-in and sign-up accept internationalised email addresses (josé@example.com).
 ACCOUNT_FORMS = {"login": "users.forms.LoginForm", "signup": "users.forms.SignupForm"}
 # Rate limits are keyed on the client's address. Behind proxies, say how many append
@@ -213,6 +221,10 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 TAGGIT_CASE_INSENSITIVE = True
 WAGTAIL_I18N_ENABLED = False
+# The admin loads nothing from other sites: no avatars from gravatar.com, no check for a
+# new Wagtail release (upgrades go through pyproject.toml).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # --- Search (portal search; the query and write sides come with the search apps) -------
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "embedded")
@@ -282,8 +294,13 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # Without a broker, tasks run in-process right where they are queued (after commit).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-# Without a broker, run CELERY_BEAT_SCHEDULE from the web process (core/periodic.py).
+# Without a broker, run CELERY_BEAT_SCHEDULE from the web processes (core/periodic.py):
+# one process at a time holds a lease in the database for this many seconds (renewed as
+# it runs; another process takes over when the holder stops), and looks for due entries
+# every PORTICO_SCHEDULER_TICK_SECONDS.
 PORTICO_EMBEDDED_BEAT = env_bool("PORTICO_EMBEDDED_BEAT", True)
+PORTICO_SCHEDULER_LEASE_SECONDS = int(os.environ.get("PORTICO_SCHEDULER_LEASE_SECONDS") or 60)
+PORTICO_SCHEDULER_TICK_SECONDS = 5
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -291,6 +308,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "portico")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Workers log through LOGGING (JSON in production) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -345,23 +364,93 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (core/security.py). Public pages run only the site's own
+# scripts (no inline script, no event-handler attributes), load nothing from other sites
+# and show images from the site itself; content that links an image elsewhere gets a link.
+PORTICO_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+# The Wagtail admin (PORTICO_ADMIN_PATH) needs a looser policy: its panels and date
+# widgets carry inline scripts, and it writes inline styles. Nothing from elsewhere.
+PORTICO_ADMIN_PATH = "/admin/"
+PORTICO_CSP_ADMIN = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+# Browser features no page of the site uses are off for every page and frame.
+PORTICO_PERMISSIONS_POLICY = {
+    "camera": "()",
+    "microphone": "()",
+    "geolocation": "()",
+    "payment": "()",
+}
 
 # /metrics (Prometheus text) answers staff, or a scraper sending this bearer token.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django_tasks": {"level": "WARNING"},
-        "wagtail": {"level": "WARNING"},
-        # One line per request at INFO: only problems are worth a line.
-        "opensearch": {"level": "WARNING"},
-    },
+# Logs go to standard error: plain text, or one JSON object per line (LOG_FORMAT=json, the
+# default in production) with the request's id (core/logging.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "plain"
+
+
+def logging_config(log_format: str) -> dict:
+    if log_format not in {"plain", "json"}:
+        raise ValueError(f"LOG_FORMAT: {log_format!r} is neither 'plain' nor 'json'")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            "json": {"()": "core.logging.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "loggers": {
+            # One line per request in JSON logs; plain logs leave that to the server.
+            "portico.requests": {"level": "INFO" if log_format == "json" else "WARNING"},
+            "django.db.backends": {"level": "WARNING"},
+            "django_tasks": {"level": "WARNING"},
+            "wagtail": {"level": "WARNING"},
+            # One line per request at INFO: only problems are worth a line.
+            "opensearch": {"level": "WARNING"},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT)
+
+# --- Rate limits of the endpoints anyone may call (core/ratelimit.py) --------------------
+# Requests per client address (the same address as the sign-in limits: see
+# TRUSTED_PROXY_COUNT) and period, counted in the shared cache: "60/m", "100/5m", "1000/h",
+# or "off". Past a limit the answer is 429 with Retry-After.
+PORTICO_RATE_LIMITS_ENABLED = True
+PORTICO_RATE_LIMITS = {
+    "search_api": os.environ.get("RATE_LIMIT_SEARCH_API") or "60/m",
+    "search_suggest": os.environ.get("RATE_LIMIT_SEARCH_SUGGEST") or "120/m",
+    "search_click": os.environ.get("RATE_LIMIT_SEARCH_CLICK") or "60/m",
+    "forum_similar": os.environ.get("RATE_LIMIT_FORUM_SIMILAR") or "60/m",
+    "support_suggest": os.environ.get("RATE_LIMIT_SUPPORT_SUGGEST") or "60/m",
 }
 
 # --- Portal ---------------------------------------------------------------------------
@@ -432,7 +521,8 @@ TICKETS_CATEGORIES = [
     ("how-to", _("How do I…?")),
 ]
 
-# Periodic tasks for `celery -A config beat`.
+# Periodic tasks: `celery -A config beat` runs them with a broker (exactly one beat per
+# site); without one, the embedded scheduler of the web processes (core/periodic.py).
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {"task": "core.publish_scheduled", "schedule": 60.0},
     "drain-search-index-queue": {
@@ -449,4 +539,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SEARCH_POPULAR_INTERVAL,
     },
     "close-solved-tickets": {"task": "tickets.close_solved", "schedule": 3600.0},
+    "clear-expired-sessions": {"task": "core.clear_sessions", "schedule": 24 * 3600.0},
 }

@@ -24,6 +24,7 @@ PORTICO_EMBEDDED_BEAT = False  # tests that need it turn it on
 ACCOUNT_RATE_LIMITS = False
 # Tests write the search log when they flush it (search.analytics.flush).
 SEARCH_LOG_FLUSH_SECONDS = 0
+PORTICO_RATE_LIMITS_ENABLED = False  # tests that need them turn them on
 WAGTAILADMIN_BASE_URL = SITE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Search: one set of indexes per test worker, away from the site's own.

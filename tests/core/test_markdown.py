@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from core.markdown import Heading, headings, markdown_to_text, render_markdown
+from core.markdown import Heading, count_links, headings, markdown_to_text, render_markdown
 
 FORBIDDEN_TAGS = {
     "script", "iframe", "style", "svg", "math", "object", "embed", "form", "base",
@@ -182,7 +182,11 @@ def test_tables_render_with_alignment():
     rendered = render_markdown("| Plan | Price |\n|:-----|------:|\n| Team | 10 |\n")
     assert "<table>" in rendered and "<thead>" in rendered and "<tbody>" in rendered
     assert "<th" in rendered and "<td" in rendered
-    assert re.search(r'<th style="text-align:\s*right;?">Price</th>', rendered)
+    # Alignment is a class: the Content-Security-Policy allows no inline style.
+    assert '<th class="align-left">Plan</th>' in rendered
+    assert '<th class="align-right">Price</th>' in rendered
+    assert '<td class="align-right">10</td>' in rendered
+    assert "style=" not in rendered
 
 
 def test_fenced_code_keeps_language_class_and_escapes_content():
@@ -206,12 +210,49 @@ def test_unknown_callout_kind_is_plain_text():
 def test_safe_links_and_images_survive():
     rendered = render_markdown(
         "[docs](https://example.com/docs) [mail](mailto:help@example.com) "
-        "[rel](/kb/start/) [anchor](#setup)\n\n![Diagram](https://cdn.example.com/d.png)"
+        "[rel](/kb/start/) [anchor](#setup)\n\n![Diagram](/media/images/d.png)"
     )
     hrefs = [attrs["href"] for tag, attrs in elements(rendered) if tag == "a"]
     assert hrefs == ["https://example.com/docs", "mailto:help@example.com", "/kb/start/", "#setup"]
     [(tag, image)] = [element for element in elements(rendered) if element[0] == "img"]
-    assert image == {"src": "https://cdn.example.com/d.png", "alt": "Diagram"}
+    assert image == {"src": "/media/images/d.png", "alt": "Diagram"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cdn.example.com/d.png",
+        "//cdn.example.com/d.png",
+        "https://testserver/media/d.png",  # the site's host (SITE_URL), not its scheme
+        "https://testserver.example.com/d.png",
+    ],
+)
+def test_images_from_elsewhere_become_links(url):
+    """The site shows images from itself alone (its Content-Security-Policy says so, and an
+    image elsewhere would tell that site who reads): one elsewhere is a link to it."""
+    rendered = render_markdown(f"See ![the *Diagram*]({url}).")
+    assert "<img" not in rendered
+    assert elements(rendered) == [("p", {}), ("a", {"href": url, "rel": "nofollow noopener"})]
+    assert ">the Diagram</a>" in rendered
+    assert count_links(f"![d]({url})") == 1
+
+
+def test_an_image_from_elsewhere_inside_a_link_shows_its_text():
+    source = "[![build passing](https://ci.example.com/badge.svg)](https://ci.example.com/)"
+    rendered = render_markdown(source)
+    assert elements(rendered) == [
+        ("p", {}),
+        ("a", {"href": "https://ci.example.com/", "rel": "nofollow noopener"}),
+    ]
+    assert ">build passing</a>" in rendered
+    assert count_links(source) == 1
+
+
+def test_images_on_the_site_stay(settings):
+    settings.SITE_URL = "https://help.example.com"
+    for url in ("https://help.example.com/media/d.png", "/media/d.png", "images/d.png"):
+        [(tag, image)] = [e for e in elements(render_markdown(f"![d]({url})")) if e[0] == "img"]
+        assert image == {"src": url, "alt": "d"}
 
 
 def test_external_links_get_nofollow():
@@ -467,12 +508,11 @@ def test_sanitizer_keeps_what_the_renderer_needs():
         '<div class="callout callout--tip" role="note" aria-label="Tip">'
         '<p class="callout__label">Tip</p></div>'
         '<a href="https://example.com" rel="nofollow noopener">x</a>'
-        '<table><tbody><tr><th style="text-align: right;">a</th></tr></tbody></table>'
+        '<table><tbody><tr><th class="align-right">a</th></tr></tbody></table>'
         '<ul class="contains-task-list"><li class="task-list-item">'
         '<input class="task-list-item-checkbox" disabled type="checkbox"></li></ul>'
     )
     assert sanitize_html(kept) == kept
-    row = '<table><tbody><tr><th style="{}">a</th></tr></tbody></table>'
-    assert sanitize_html(row.format("text-align: right; color: red")) == row.format(
-        "text-align: right;"
-    )
+    # No inline style at all (the Content-Security-Policy would refuse it anyway).
+    row = "<table><tbody><tr><th{}>a</th></tr></tbody></table>"
+    assert sanitize_html(row.format(' style="text-align: right"')) == row.format("")

@@ -1,0 +1,1 @@
+from tests.search.support import osmem, site_backend  # noqa: F401
