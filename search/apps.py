@@ -10,12 +10,15 @@ class SearchConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from core.health import register_check
         from segments.models import Segment
 
-        from . import service, synonyms
+        from . import health, service, synonyms
         from .embeddings import checks  # noqa: F401
 
         synonyms.connect()
+        # /readyz asks the search engine too.
+        register_check("search", health.readiness)
         for signal in (post_save, post_delete):
             signal.connect(
                 service.forget_product_names,

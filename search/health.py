@@ -15,3 +15,12 @@ def ping() -> str | None:
     """
     backend = get_backend()
     return getattr(backend, "wrapped", backend).current_version()
+
+
+def readiness() -> str | None:
+    """``/readyz``'s search check: an index must exist."""
+    from core.health import NoSearchIndex
+
+    if ping() is None:
+        raise NoSearchIndex("run manage.py search_reindex")
+    return None
