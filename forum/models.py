@@ -66,6 +66,11 @@ class Question(PostState, TargetedContentMixin, ClusterableModel):
     title = models.CharField(_("title"), max_length=150)
     slug = models.SlugField(_("slug"), max_length=160, allow_unicode=True)
     body = models.TextField(_("body (Markdown)"))
+    #: The language the question is written in (search analyses it that way; readers of
+    #: that language see it first).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en", db_index=True
+    )
     product = models.ForeignKey(
         Segment,
         on_delete=models.PROTECT,

@@ -64,8 +64,11 @@ def page_access(page) -> list[str]:
 
 
 def page_locale(page) -> str:
+    """The page's language, as the index knows languages (``en``, ``fa``, ``ro``)."""
+    from .analysis import language_of
+
     locale = getattr(page, "locale", None)
-    return getattr(locale, "language_code", None) or settings.LANGUAGE_CODE
+    return language_of(getattr(locale, "language_code", None) or settings.LANGUAGE_CODE)
 
 
 def page_url(page) -> str:

@@ -21,7 +21,7 @@ from .backends.text import query_words
 MAX_QUERY_LENGTH = 500
 MAX_PHRASES = 5
 MAX_EXCLUSIONS = 10
-FILTER_NAMES = ("product", "tag", "type")
+FILTER_NAMES = ("product", "tag", "type", "lang")
 #: Words that carry little meaning in a search or a question: left out of the query
 #: (unless every word is one), so they neither match nor count towards how many words a
 #: result must contain. Exact-title and phrase matching still see them.
@@ -83,9 +83,14 @@ class ParsedQuery:
         return " ".join(parts)[:MAX_QUERY_LENGTH]
 
 
+#: Persian and Arabic-Indic digits as 0–9: a number means the same in every language.
+_DIGITS = str.maketrans({chr(base + i): str(i) for base in (0x06F0, 0x0660) for i in range(10)})
+
+
 def clean(raw: str | None) -> tuple[str, bool]:
-    """NFC, no control or format characters, single spaces, at most ``MAX_QUERY_LENGTH``."""
-    text = unicodedata.normalize("NFC", str(raw or ""))
+    """NFC, no control or format characters, single spaces, digits as 0–9, at most
+    ``MAX_QUERY_LENGTH``."""
+    text = unicodedata.normalize("NFC", str(raw or "")).translate(_DIGITS)
     text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_LENGTH:

@@ -16,7 +16,7 @@ from typing import Any
 
 #: Bumped whenever a field or an analyzer changes: an index built with another version
 #: refuses writes until ``manage.py search_reindex`` builds a fresh one.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Exact-match fields (filters, facets, access). Values are stored as given.
 KEYWORD_FIELDS = ("id", "type", "tags", "products", "roles", "stages", "access", "locale", "parent")
@@ -153,6 +153,9 @@ class SearchQuery:
     limit: int = 10
     facets: tuple[str, ...] = ()
     facet_size: int = 20
+    #: The languages whose analysis the words go through (``search.analysis``): a query in
+    #: Persian is analysed the Persian way and meets Persian documents' terms.
+    languages: tuple[str, ...] = ("en",)
 
     def __post_init__(self):
         unknown = set(self.filters) - set(FILTER_FIELDS)
@@ -165,6 +168,11 @@ class SearchQuery:
             raise ValueError("Not a text field: " + ", ".join(set(self.fields) - set(TEXT_FIELDS)))
         if self.sort not in SORTS:
             raise ValueError(f"Unknown sort {self.sort!r}")
+        from .analysis import VARIANTS
+
+        self.languages = tuple(dict.fromkeys(self.languages or ("en",)))
+        if set(self.languages) - set(VARIANTS):
+            raise ValueError("Unknown language: " + ", ".join(set(self.languages) - set(VARIANTS)))
         self.offset = max(0, int(self.offset))
         self.limit = max(0, int(self.limit))
         self.filters = {
@@ -194,6 +202,12 @@ class SearchQuery:
     @property
     def weights(self) -> dict[str, float]:
         return self.fields if self.fields is not None else TEXT_FIELDS
+
+    def variants(self) -> list[tuple[str, float]]:
+        """``(analysis variant, weight)`` of every variant of the query's languages."""
+        from .analysis import VARIANT_WEIGHTS, VARIANTS
+
+        return [(v, VARIANT_WEIGHTS[v]) for language in self.languages for v in VARIANTS[language]]
 
 
 @dataclass

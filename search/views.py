@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -62,6 +63,8 @@ def _request(request, *, strict: bool) -> service.SearchRequest:
         sort = SORT_RELEVANCE
     return service.SearchRequest(
         q=request.GET.get("q", ""),
+        languages=_list(request, "lang"),
+        reader_language=translation.get_language() or "",
         types=_list(request, "type"),
         products=_list(request, "product"),
         tags=_list(request, "tag"),
@@ -93,6 +96,7 @@ def search_page(request):
         "type": search_request.types,
         "product": search_request.products,
         "tag": search_request.tags,
+        "lang": search_request.languages,
         "sort": search_request.sort if search_request.sort != SORT_RELEVANCE else "",
     }
     facets = []
@@ -100,6 +104,7 @@ def search_page(request):
         ("type", _("Type")),
         ("product", _("Product")),
         ("tag", _("Tag")),
+        ("lang", _("Language")),
     ):
         values = []
         for value in page.facets.get(name, []):
@@ -131,7 +136,7 @@ def search_page(request):
         "previous_url": _url({**base, "page": page.page - 1}) if page.has_previous else "",
         "next_url": _url({**base, "page": page.page + 1}) if page.has_next else "",
         "clear_url": _url({"q": page.parsed.text}),
-        "has_filters": any(base[n] for n in ("type", "product", "tag")),
+        "has_filters": any(base[n] for n in ("type", "product", "tag", "lang")),
         "debug": search_request.debug,
     }
     if not page.results:
@@ -157,7 +162,7 @@ def _bad_request(message: str) -> JsonResponse:
 @rate_limited("search_api")
 def api_search(request):
     """``GET /api/v1/search?q=&type=&product=&tag=&sort=&page=``."""
-    unknown = set(request.GET) - {"q", "type", "product", "tag", "sort", "page", "debug"}
+    unknown = set(request.GET) - {"q", "type", "product", "tag", "lang", "sort", "page", "debug"}
     if unknown:
         return _bad_request(
             _("Unknown parameter(s): %(names)s.") % {"names": ", ".join(sorted(unknown))}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from segments.models import Segment
@@ -41,7 +42,10 @@ def ask_question(
     enforce_limits: bool = True,
     notify: bool = True,
     at=None,
+    language: str | None = None,
 ) -> Question:
+    """``language``: what the question is written in (default: the language the person
+    uses the site in)."""
     permissions.ensure_can_participate(author, enforce=enforce_limits)
     title, body, tags = clean_title(title), clean_body(body), parse_tags(tags)
     _check_product(product, author if enforce_limits else None)
@@ -56,6 +60,7 @@ def ask_question(
         product=product,
         author=author,
         restricted=restricted,
+        language=_question_language(language),
         created_at=now,
         last_activity_at=now,
         awaiting_review=not trusted and limits.needs_review(body, plain=title),
@@ -68,6 +73,15 @@ def ask_question(
         _queue_mentions("question", question.pk, exclude=[author.pk])
     send_post_changed(question, "created")
     return question
+
+
+def _question_language(language: str | None) -> str:
+    known = {code for code, _name in settings.LANGUAGES}
+    for candidate in (language, translation.get_language(), settings.LANGUAGE_CODE):
+        base = (candidate or "").split("-")[0].lower()
+        if base in known:
+            return base
+    return "en"
 
 
 @transaction.atomic

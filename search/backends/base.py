@@ -112,9 +112,15 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def suggest_titles(
-        self, prefix: str, *, access: list[str] | None, limit: int = 8
+        self,
+        prefix: str,
+        *,
+        access: list[str] | None,
+        limit: int = 8,
+        languages: tuple[str, ...] = ("en",),
     ) -> list[SearchDocument]:
-        """Documents whose title starts with the words typed so far (type-ahead)."""
+        """Documents whose title starts with the words typed so far (type-ahead), the
+        words analysed the way of ``languages``."""
 
     @abstractmethod
     def get(self, ids: Iterable[str]) -> dict[str, SearchDocument]:

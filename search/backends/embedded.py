@@ -35,6 +35,7 @@ from typing import Any
 import tantivy
 from tantivy import Occur, Order, Query
 
+from ..analysis import EXTRA_VARIANTS, VARIANTS, language_of, terms, variant_field
 from ..schema import (
     BOOLEAN_FIELDS,
     DATE_FIELDS,
@@ -71,6 +72,12 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=True, tokenizer_name=STEM_TOKENIZER)
+        # The same text analysed by each other language's chains (search.analysis):
+        # terms made in Python, separated by spaces.
+        for variant in EXTRA_VARIANTS:
+            builder.add_text_field(
+                variant_field(name, variant), stored=False, tokenizer_name="whitespace"
+            )
     for name in STORED_ONLY_FIELDS:
         builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
     for name in DATE_FIELDS:
@@ -99,6 +106,16 @@ def to_tantivy(document: SearchDocument) -> tantivy.Document:
                 doc.add_text(name, str(item))
         else:
             doc.add_text(name, str(value))
+    language = language_of(document.locale)
+    for variant in VARIANTS[language]:
+        if variant not in EXTRA_VARIANTS:
+            continue
+        for name in TEXT_FIELDS:
+            value = data.get(name)
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                if item:
+                    doc.add_text(variant_field(name, variant), " ".join(terms(str(item), variant)))
     return doc
 
 
@@ -356,29 +373,38 @@ class EmbeddedBackend(SearchBackend):
 
     # --- Reads ---------------------------------------------------------------------------
 
-    def _terms(self, text: str) -> list[str]:
-        return self.analyzer.analyze(text)
+    def _terms(self, text: str, variant: str = "en") -> list[str]:
+        return self.analyzer.analyze(text) if variant == "en" else terms(text, variant)
 
-    def _match(self, text: str, weights: dict[str, float]) -> Query | None:
-        """``text`` in any of the weighted fields: one term, or a phrase of several."""
-        terms = self._terms(text)
-        if not terms:
-            return None
+    def _match(self, text: str, weights: dict[str, float], variants=(("en", 1.0),)) -> Query | None:
+        """``text`` in any of the weighted fields, analysed by each language variant: one
+        term, or a phrase of several (compound variants: any of their terms)."""
         alternatives = []
-        for field, weight in weights.items():
-            if len(terms) == 1:
-                clause = Query.term_query(self.schema, field, terms[0])
-            else:
-                clause = Query.phrase_query(self.schema, field, list[Any](terms))
-            alternatives.append(Query.boost_query(clause, weight))
+        for variant, variant_weight in variants:
+            found = self._terms(text, variant)
+            if not found:
+                continue
+            for field, weight in weights.items():
+                name = variant_field(field, variant)
+                if len(found) == 1:
+                    clause = Query.term_query(self.schema, name, found[0])
+                elif variant == "faj":
+                    clause = Query.boolean_query(
+                        [(Occur.Should, Query.term_query(self.schema, name, t)) for t in found]
+                    )
+                else:
+                    clause = Query.phrase_query(self.schema, name, list[Any](found))
+                alternatives.append(Query.boost_query(clause, weight * variant_weight))
+        if not alternatives:
+            return None
         return Query.disjunction_max_query(alternatives, tie_breaker=0.3)
 
-    def _group(self, alternatives: tuple[str, ...], weights) -> Query | None:
+    def _group(self, alternatives: tuple[str, ...], weights, variants) -> Query | None:
         """A word and its synonyms: the best-matching alternative counts (synonyms a little
         less than what was typed)."""
         queries = []
         for position, alternative in enumerate(alternatives):
-            match = self._match(alternative, weights)
+            match = self._match(alternative, weights, variants)
             if match is not None:
                 queries.append(match if position == 0 else Query.boost_query(match, 0.8))
         if not queries:
@@ -388,8 +414,13 @@ class EmbeddedBackend(SearchBackend):
     def _text_query(self, query: SearchQuery) -> Query | None:
         """Scored part of the query; ``None`` when nothing in it can match a term."""
         weights = query.weights
-        groups = [g for g in (self._group(c, weights) for c in query.clauses()) if g is not None]
-        phrases = [p for p in (self._match(p, weights) for p in query.phrases) if p is not None]
+        variants = query.variants()
+        groups = [
+            g for g in (self._group(c, weights, variants) for c in query.clauses()) if g is not None
+        ]
+        phrases = [
+            p for p in (self._match(p, weights, variants) for p in query.phrases) if p is not None
+        ]
         if len(phrases) < len(query.phrases):
             return Query.empty_query()  # a required phrase with no searchable word
         clauses: list[tuple[Occur, Query]] = [(Occur.Must, p) for p in phrases]
@@ -408,18 +439,24 @@ class EmbeddedBackend(SearchBackend):
         if not clauses:
             return None
         if query.phrase_boost > 0:
-            terms = self._terms(" ".join(query_words(query.text)))
-            if len(terms) > 1:
+            for variant, _weight in variants:
+                if variant == "faj":
+                    continue
+                found = self._terms(" ".join(query_words(query.text)), variant)
+                if len(found) < 2:
+                    continue
                 for field in ("title", "text"):
                     weight = query.weights.get(field, 0.0) * query.phrase_boost
                     if weight:
-                        phrase = Query.phrase_query(self.schema, field, list[Any](terms), slop=1)
+                        phrase = Query.phrase_query(
+                            self.schema, variant_field(field, variant), list[Any](found), slop=1
+                        )
                         clauses.append((Occur.Should, Query.boost_query(phrase, weight)))
         return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
 
     def _excluded(self, query: SearchQuery) -> list[tuple[Occur, Query]]:
         weights = dict.fromkeys(TEXT_FIELDS, 1.0)
-        found = (self._match(text, weights) for text in query.exclude)
+        found = (self._match(text, weights, query.variants()) for text in query.exclude)
         return [(Occur.MustNot, q) for q in found if q is not None]
 
     def _allowed(self, query: Query, access: list[str] | None) -> Query:
@@ -499,7 +536,12 @@ class EmbeddedBackend(SearchBackend):
         return SearchResults(total=total, hits=hits, facets=facets)
 
     def suggest_titles(
-        self, prefix: str, *, access: list[str] | None, limit: int = 8
+        self,
+        prefix: str,
+        *,
+        access: list[str] | None,
+        limit: int = 8,
+        languages: tuple[str, ...] = ("en",),
     ) -> list[SearchDocument]:
         words = query_words(prefix)
         if not words or limit <= 0:
@@ -507,19 +549,37 @@ class EmbeddedBackend(SearchBackend):
         index = self._reader()
         if index is None:
             return []
-        # Every word typed so far in the title (any order), the last one as a prefix.
-        head = [t for word in words[:-1] for t in self._terms(word)]
-        last = words[-1]
-        options: set[Any] = {last, *self._terms(last)}
-        last_word = Query.boolean_query(
-            [
-                (Occur.Should, Query.phrase_prefix_query(self.schema, "title", [option]))
-                for option in options
-            ]
-        )
-        title = Query.boolean_query(
-            [(Occur.Must, Query.term_query(self.schema, "title", t)) for t in head]
-            + [(Occur.Must, last_word)]
+        # Every word typed so far in the title (any order), the last one as a prefix; in
+        # the main analysis of each language asked for.
+        per_language = []
+        for language in languages:
+            variant = VARIANTS[language][0]
+            field = variant_field("title", variant)
+            head = [t for word in words[:-1] for t in self._terms(word, variant)]
+            last = words[-1]
+            options: set[Any] = {*self._terms(last, variant)}
+            if variant == "en":
+                options.add(last)
+            if not options:
+                continue
+            last_word = Query.boolean_query(
+                [
+                    (Occur.Should, Query.phrase_prefix_query(self.schema, field, [option]))
+                    for option in options
+                ]
+            )
+            per_language.append(
+                Query.boolean_query(
+                    [(Occur.Must, Query.term_query(self.schema, field, t)) for t in head]
+                    + [(Occur.Must, last_word)]
+                )
+            )
+        if not per_language:
+            return []
+        title = (
+            per_language[0]
+            if len(per_language) == 1
+            else Query.boolean_query([(Occur.Should, q) for q in per_language])
         )
         searcher = index.searcher()
         result = searcher.search(self._allowed(title, access), limit)

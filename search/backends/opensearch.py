@@ -21,6 +21,7 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 from opensearchpy import exceptions as os_exc
 
+from ..analysis import EXTRA_VARIANTS, VARIANTS, language_of, terms, variant_field
 from ..schema import (
     BOOLEAN_FIELDS,
     DATE_FIELDS,
@@ -71,6 +72,10 @@ def index_body(*, language: str = "en", shards: int = 1, replicas: int = 0) -> d
         properties[name] = {"type": "keyword"}
     for name in TEXT_FIELDS:
         properties[name] = {"type": "text", "analyzer": analyzer}
+        # The same text analysed the way of its document's language (Persian, Romanian):
+        # terms made by search.analysis, the very terms the embedded index holds.
+        for variant in EXTRA_VARIANTS:
+            properties[variant_field(name, variant)] = {"type": "text", "analyzer": "whitespace"}
     properties["title"]["fields"] = {
         "exact": {"type": "text", "analyzer": "portico_plain"},
         "suggest": {"type": "search_as_you_type", "analyzer": "portico_plain"},
@@ -101,7 +106,19 @@ def to_source(document: SearchDocument) -> dict:
     for name in DATE_FIELDS:
         value = source.get(name)
         source[name] = value.astimezone(UTC).isoformat() if value else None
+    for variant in VARIANTS[language_of(document.locale)]:
+        if variant == "en":
+            continue
+        for name in TEXT_FIELDS:
+            value = source.get(name)
+            text = " ".join(value) if isinstance(value, list) else (value or "")
+            source[variant_field(name, variant)] = " ".join(terms(text, variant))
     return source
+
+
+def _analysed(text: str, variant: str) -> str:
+    """A query's words as ``variant``'s terms (what the pre-analysed fields hold)."""
+    return text if variant == "en" else " ".join(terms(text, variant))
 
 
 def _translate_errors(method):
@@ -338,23 +355,37 @@ class OpenSearchBackend(SearchBackend):
     # --- Reads ---------------------------------------------------------------------------
 
     @staticmethod
-    def _match(text: str, weights: dict[str, float]) -> dict:
-        """``text`` in any of the weighted fields (several words: as a phrase)."""
-        kind = "match_phrase" if len(query_words(text)) > 1 else "match"
-        return {
-            "dis_max": {
-                "tie_breaker": 0.3,
-                "queries": [
-                    {kind: {field: {"query": text, "boost": weight}}}
-                    for field, weight in weights.items()
-                ],
-            }
-        }
+    def _match(text: str, weights: dict[str, float], variants=(("en", 1.0),)) -> dict:
+        """``text`` in any of the weighted fields, in each language variant's terms
+        (several words: as a phrase; compound variants: any of their terms). Only documents
+        of a language hold its variants' fields, so a Persian analysis meets Persian
+        documents; the English analysis meets every document."""
+        queries = []
+        for variant, variant_weight in variants:
+            analysed = _analysed(text, variant)
+            if not analysed.strip():
+                continue
+            several = len(analysed.split()) > 1
+            kind = "match_phrase" if several and variant != "faj" else "match"
+            for field, weight in weights.items():
+                queries.append(
+                    {
+                        kind: {
+                            variant_field(field, variant): {
+                                "query": analysed,
+                                "boost": weight * variant_weight,
+                            }
+                        }
+                    }
+                )
+        if not queries:
+            return {"match_none": {}}
+        return {"dis_max": {"tie_breaker": 0.3, "queries": queries}}
 
-    def _group(self, alternatives: tuple[str, ...], weights) -> dict:
+    def _group(self, alternatives: tuple[str, ...], weights, variants) -> dict:
         queries = []
         for position, alternative in enumerate(alternatives):
-            match = self._match(alternative, weights)
+            match = self._match(alternative, weights, variants)
             if position:
                 match["dis_max"]["boost"] = 0.8
             queries.append(match)
@@ -362,8 +393,11 @@ class OpenSearchBackend(SearchBackend):
 
     def _text_query(self, query: SearchQuery) -> dict | None:
         weights = query.weights
-        groups = [self._group(c, weights) for c in query.clauses() if query_words(" ".join(c))]
-        phrases = [self._match(p, weights) for p in query.phrases if query_words(p)]
+        variants = query.variants()
+        groups = [
+            self._group(c, weights, variants) for c in query.clauses() if query_words(" ".join(c))
+        ]
+        phrases = [self._match(p, weights, variants) for p in query.phrases if query_words(p)]
         if len(phrases) < len(query.phrases):
             return {"match_none": {}}
         must = list(phrases)
@@ -381,23 +415,32 @@ class OpenSearchBackend(SearchBackend):
         should = []
         words = query_words(query.text)
         if query.phrase_boost > 0 and len(words) > 1:
-            for field in ("title", "text"):
-                weight = weights.get(field, 0.0) * query.phrase_boost
-                if weight:
-                    should.append(
-                        {
-                            "match_phrase": {
-                                field: {"query": " ".join(words), "slop": 1, "boost": weight}
+            for variant, _weight in variants:
+                if variant == "faj":
+                    continue
+                analysed = _analysed(" ".join(words), variant)
+                for field in ("title", "text"):
+                    weight = weights.get(field, 0.0) * query.phrase_boost
+                    if weight and analysed.strip():
+                        should.append(
+                            {
+                                "match_phrase": {
+                                    variant_field(field, variant): {
+                                        "query": analysed,
+                                        "slop": 1,
+                                        "boost": weight,
+                                    }
+                                }
                             }
-                        }
-                    )
+                        )
         if len(must) == 1 and not should:
             return must[0]
         return {"bool": {"must": must, "should": should}}
 
     def _excluded(self, query: SearchQuery) -> list[dict]:
         weights = dict.fromkeys(TEXT_FIELDS, 1.0)
-        return [self._match(text, weights) for text in query.exclude if query_words(text)]
+        variants = query.variants()
+        return [self._match(text, weights, variants) for text in query.exclude if query_words(text)]
 
     @staticmethod
     def _allowed(access: list[str] | None) -> list[dict]:
@@ -461,25 +504,64 @@ class OpenSearchBackend(SearchBackend):
 
     @_translate_errors
     def suggest_titles(
-        self, prefix: str, *, access: list[str] | None, limit: int = 8
+        self,
+        prefix: str,
+        *,
+        access: list[str] | None,
+        limit: int = 8,
+        languages: tuple[str, ...] = ("en",),
     ) -> list[SearchDocument]:
         words = query_words(prefix)
         if not words or limit <= 0:
             return []
         filters = self._allowed(access)
+        alternatives: list[dict] = []
+        for language in languages:
+            variant = VARIANTS[language][0]
+            if variant == "en":
+                alternatives.append(
+                    {
+                        "multi_match": {
+                            "query": " ".join(words),
+                            "type": "bool_prefix",
+                            "operator": "and",
+                            "fields": SUGGEST_FIELDS,
+                        }
+                    }
+                )
+            else:
+                # Every word typed so far as this language's terms, the last one as the
+                # prefix of a term (as the embedded index does).
+                field = variant_field("title", variant)
+                head = [t for word in words[:-1] for t in terms(word, variant)]
+                last = set(terms(words[-1], variant))
+                if not last:
+                    continue
+                alternatives.append(
+                    {
+                        "bool": {
+                            "must": [
+                                *({"term": {field: t}} for t in head),
+                                {
+                                    "bool": {
+                                        "should": [{"prefix": {field: o}} for o in last],
+                                        "minimum_should_match": 1,
+                                    }
+                                },
+                            ]
+                        }
+                    }
+                )
+        if not alternatives:
+            return []
         body = {
             "size": limit,
             "query": {
                 "bool": {
                     "must": [
-                        {
-                            "multi_match": {
-                                "query": " ".join(words),
-                                "type": "bool_prefix",
-                                "operator": "and",
-                                "fields": SUGGEST_FIELDS,
-                            }
-                        }
+                        alternatives[0]
+                        if len(alternatives) == 1
+                        else {"bool": {"should": alternatives, "minimum_should_match": 1}}
                     ],
                     "filter": filters,
                 }

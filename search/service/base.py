@@ -19,14 +19,23 @@ class ServiceBase:
         def backend(self) -> SearchBackend: ...
 
         def engine_query(
-            self, parsed: Any, person: Any, *, filters: dict, profile: Any = ..., **options: Any
+            self,
+            parsed: Any,
+            person: Any,
+            *,
+            filters: dict,
+            profile: Any = ...,
+            languages: Any = ...,
+            **options: Any,
         ) -> SearchQuery: ...
 
         def _resolve_filters(
             self, request: SearchRequest, parsed: Any
         ) -> tuple[dict, list[str]]: ...
 
-        def did_you_mean(self, parsed: Any, person: Any, filters: dict, *, current: int) -> str: ...
+        def did_you_mean(
+            self, parsed: Any, person: Any, filters: dict, *, current: int, languages: Any = ...
+        ) -> str: ...
 
         @staticmethod
         def add_trails(results: list[Result]) -> None: ...

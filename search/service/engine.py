@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from .. import query as query_parsing
 from .. import ranking, synonyms
+from ..analysis import LANGUAGES, language_of, resolve_language
 from ..backends import SearchBackend, get_backend
 from ..registry import registry
 from ..schema import SearchQuery
@@ -33,10 +36,12 @@ class SearchService(PageSearch, Spelling, Typeahead, Similar):
     # --- Building engine queries ---------------------------------------------------------
 
     @staticmethod
-    def groups_for(words: list[str]) -> list[tuple[str, ...]]:
+    def groups_for(words: list[str], languages=("en",)) -> list[tuple[str, ...]]:
         groups = synonyms.expand(words, stopwords=query_parsing.STOPWORDS)
         if not groups and words:
             groups = [(w,) for w in words]  # only stopwords: use them all
+        if "fa" in languages:
+            groups = with_compounds(groups)
         return groups
 
     def _resolve_filters(self, request: SearchRequest, parsed) -> tuple[dict, list[str]]:
@@ -80,12 +85,31 @@ class SearchService(PageSearch, Spelling, Typeahead, Similar):
                 filters["products"] = resolved
         if tags:
             filters["tags"] = list(dict.fromkeys(t.lower() for t in tags))
+        languages = [*request.languages, *parsed.filters.get("lang", [])]
+        if languages:
+            resolved = []
+            for value in languages:
+                code = resolve_language(value)
+                if code is None:
+                    if request.strict:
+                        raise InvalidRequest(
+                            _("Unknown language %(value)r: use one of %(languages)s.")
+                            % {"value": value, "languages": ", ".join(LANGUAGES)}
+                        )
+                    notes.append(_("There is no language “%(value)s”.") % {"value": value})
+                elif code not in resolved:
+                    resolved.append(code)
+            if resolved:
+                filters["locale"] = resolved
         return filters, notes
 
-    def engine_query(self, parsed, person, *, filters, profile=ranking.SEARCH, **options):
+    def engine_query(
+        self, parsed, person, *, filters, profile=ranking.SEARCH, languages=("en",), **options
+    ):
         words = parsed.words
-        groups = self.groups_for(words)
+        groups = self.groups_for(words, languages)
         return SearchQuery(
+            languages=tuple(languages),
             text=" ".join(words),
             groups=groups,
             phrases=parsed.phrases,
@@ -97,6 +121,31 @@ class SearchService(PageSearch, Spelling, Typeahead, Similar):
             fields=profile.fields,
             **options,
         )
+
+
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+
+
+def with_compounds(groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Persian words written apart or together meet: neighbours written together join both
+    neighbours' groups as an alternative (``رمز`` ``عبور`` ↔ ``رمزعبور``)."""
+    heads = [g[0] for g in groups]
+    extra: dict[int, list[str]] = {}
+    for index, (first, second) in enumerate(zip(heads, heads[1:], strict=False)):
+        if _ARABIC_SCRIPT.search(first) and _ARABIC_SCRIPT.search(second):
+            joined = first.replace("\u200c", "") + second.replace("\u200c", "")
+            extra.setdefault(index, []).append(joined)
+            extra.setdefault(index + 1, []).append(joined)
+    return [
+        tuple(dict.fromkeys([*group, *extra.get(index, [])])) for index, group in enumerate(groups)
+    ]
+
+
+def reader_language() -> str:
+    """The language the person reads the site in (the active translation)."""
+    from django.utils import translation
+
+    return language_of(translation.get_language())
 
 
 # --- Module-level shortcuts (the site's service) -------------------------------------------

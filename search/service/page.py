@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .. import query as query_parsing
 from .. import ranking, snippets
+from ..analysis import AUTONYMS, LANGUAGES, language_of
 from ..backends import SearchBackendError
 from ..schema import SORT_NEWEST, SORT_RELEVANCE
 from .base import ServiceBase
@@ -29,6 +30,13 @@ from .results import (
     type_plural,
 )
 from .verify import heal, visible_items
+
+
+def reader_language() -> str:
+    from .engine import reader_language as active
+
+    return active()
+
 
 logger = logging.getLogger(__name__)
 
@@ -74,16 +82,34 @@ class PageSearch(ServiceBase):
         offset = (request.page - 1) * request.per_page
         newest = request.sort == SORT_NEWEST or parsed.is_empty
         window = request.per_page if newest else min(MAX_WINDOW, max(RERANK_WINDOW, offset + 20))
-        query = self.engine_query(
-            parsed,
-            person,
-            filters=filters,
-            sort=SORT_NEWEST if newest else SORT_RELEVANCE,
-            offset=offset if newest else 0,
-            limit=window,
-            facets=tuple(FACETS.values()),
-        )
+        # The reader's language first (its analysis, its content); every language when
+        # that finds little. Languages chosen with ``lang`` are searched as chosen.
+        chosen = filters.get("locale")
+        reader = language_of(request.reader_language or reader_language())
+        languages = tuple(chosen) if chosen else (reader,)
+        first = {**filters, "locale": [reader]} if not chosen else filters
+        options = {
+            "sort": SORT_NEWEST if newest else SORT_RELEVANCE,
+            "offset": offset if newest else 0,
+            "limit": window,
+            "facets": tuple(FACETS.values()),
+        }
+        query = self.engine_query(parsed, person, filters=first, languages=languages, **options)
         results = backend.search(query)
+        if results.total < FEW_RESULTS and first is not filters:
+            wider = self.engine_query(
+                parsed, person, filters=filters, languages=LANGUAGES, **options
+            )
+            found = backend.search(wider)
+            if found.total > results.total:
+                query, results, languages = wider, found, LANGUAGES
+                page.other_languages = True
+                page.messages.append(
+                    _(
+                        "Little was found in your language, so results in other languages "
+                        "are shown too."
+                    )
+                )
         if results.total == 0 and query.min_should_match > 1:
             query = replace(query, min_should_match=1)
             results = backend.search(query)
@@ -103,7 +129,11 @@ class PageSearch(ServiceBase):
                 person,
                 query_words=parsed.keywords,
                 query_text=parsed.free_text,
-            )[offset : offset + request.per_page]
+            )
+            if page.other_languages:
+                # The reader's language stays on top; the other languages follow.
+                ordered.sort(key=lambda r: language_of(r.hit.document.locale) != reader)
+            ordered = ordered[offset : offset + request.per_page]
         wanted = snippets.stems(
             [*parsed.words, *parsed.phrases, *(a for g in query.clauses() for a in g[1:])]
         )
@@ -113,7 +143,9 @@ class PageSearch(ServiceBase):
         page.total = max(len(page.results) + offset, page.total - dropped)
         page.facets = self._facets(results.facets, filters)
         if page.total < FEW_RESULTS and parsed.words:
-            page.suggestion = self.did_you_mean(parsed, person, filters, current=page.total)
+            page.suggestion = self.did_you_mean(
+                parsed, person, query.filters, current=page.total, languages=languages
+            )
 
     def _results(self, ordered, user, wanted, *, debug=False) -> tuple[list[Result], int]:
         ids = [r.hit.id for r in ordered]
@@ -171,6 +203,7 @@ class PageSearch(ServiceBase):
             "type": type_plural,
             "product": lambda v: names.get(v) or v,
             "tag": lambda v: tag_names.get(v) or v,
+            "lang": lambda v: AUTONYMS.get(v, v),
         }
         facets = {}
         for name, field_name in FACETS.items():

@@ -12,7 +12,7 @@ from .. import query as query_parsing
 from ..registry import registry
 from ..schema import SORT_RELEVANCE, SearchDocument
 
-FACETS = {"type": "type", "product": "products", "tag": "tags"}
+FACETS = {"type": "type", "product": "products", "tag": "tags", "lang": "locale"}
 PER_PAGE = 10
 MAX_PAGE = 100
 #: Candidates the engine returns for re-ranking (pages beyond it widen it).
@@ -52,6 +52,10 @@ class SearchRequest:
     debug: bool = False
     #: Unknown filter values raise ``InvalidRequest`` (API) instead of a note (page).
     strict: bool = False
+    #: Only content in these languages (``lang=`` in the URL; ``lang:`` in the query adds).
+    languages: list[str] = field(default_factory=list)
+    #: The reader's language: searched first; the others join when it finds little.
+    reader_language: str = ""
 
 
 @dataclass
@@ -120,6 +124,8 @@ class SearchPage:
     suggestion: str = ""
     messages: list[str] = field(default_factory=list)
     relaxed: bool = False
+    #: Little was found in the reader's language: every language was searched.
+    other_languages: bool = False
     degraded: bool = False
     error: str = ""
     latency_ms: float = 0.0

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from .. import query as query_parsing
 from .. import ranking, snippets, synonyms
+from ..analysis import LANGUAGES, language_of
 from ..backends.text import query_words
 from ..registry import registry
 from ..schema import SearchQuery
@@ -33,16 +34,21 @@ class Similar(ServiceBase):
         limit: int = 6,
         window: int | None = None,
         profile: ranking.Profile | None = None,
+        language: str | None = None,
     ) -> list[Result]:
         """What answers a question being asked (``title``, and the rest in ``text``; a
         problem description): the forum's similar questions, contact-support suggestions
         and the relevance benchmark all come through here. ``types`` defaults to the types
         that answer questions (``answers_questions`` in the registry); ``within`` limits to
-        those ids."""
+        those ids. Items in ``language`` (default: the reader's) come first; the other
+        languages fill in when that language has too few."""
+        from .engine import reader_language
+
         profile = profile or ranking.SIMILAR
+        language = language_of(language) if language else reader_language()
         if types is None:
             types = [t.key for t in registry if t.answers_questions]
-        groups = self._similar_groups(title, text)
+        groups = self._similar_groups(title, text, language)
         if not groups or limit <= 0 or (within is not None and not within):
             return []
         person = person or person_for(user)
@@ -53,16 +59,28 @@ class Similar(ServiceBase):
         query = SearchQuery(
             groups=groups,
             access=person.access,
-            filters=filters,
+            filters={**filters, "locale": [language]},
             fields=profile.fields,
             min_should_match=1,
             limit=window or max(limit * 4, 40) + len(exclude_ids),
+            languages=(language,),
         )
         keywords = [a for g in groups for a in g[:1]]
         hits = [h for h in self.backend.search(query).hits if h.id not in excluded]
         if product:
             person = replace(person, products=frozenset({product}))
         ordered = ranking.rank(hits, profile, person, query_words=keywords)
+        if len(hits) < limit:
+            # Too few in the reader's language: the other languages fill in, after them.
+            wider = replace(
+                query,
+                groups=self._similar_groups(title, text, *LANGUAGES),
+                filters=filters,
+                languages=LANGUAGES,
+            )
+            seen = excluded | {h.id for h in hits}
+            more = [h for h in self.backend.search(wider).hits if h.id not in seen]
+            ordered += ranking.rank(more, profile, person, query_words=keywords)
         wanted = snippets.stems(keywords)
         results: list[Result] = []
         chunk = max(limit, 10)
@@ -90,9 +108,11 @@ class Similar(ServiceBase):
                 result.trail = trails.get(result.obj.path, [])
 
     @staticmethod
-    def _similar_groups(title: str, text: str) -> list[tuple[str, ...]]:
+    def _similar_groups(title: str, text: str, *languages: str) -> list[tuple[str, ...]]:
         """OR-groups of the keywords of ``title`` then ``text`` (each word once, at most
-        ``SIMILAR_MAX_WORDS``)."""
+        ``SIMILAR_MAX_WORDS``); Persian words written apart also meet them written
+        together."""
+        from .engine import with_compounds
 
         def keywords(value: str) -> list[str]:
             words = query_words(" ".join(str(value or "").split())[:20_000], limit=10_000)
@@ -101,5 +121,5 @@ class Similar(ServiceBase):
 
         head = keywords(title)[:SIMILAR_MAX_WORDS]
         rest = [w for w in keywords(text) if w not in set(head)]
-        groups = [*synonyms.expand(head), *synonyms.expand(rest)]
-        return groups[:SIMILAR_MAX_WORDS]
+        groups = [*synonyms.expand(head), *synonyms.expand(rest)][:SIMILAR_MAX_WORDS]
+        return with_compounds(groups) if "fa" in languages else groups

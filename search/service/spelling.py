@@ -14,7 +14,7 @@ from .base import ServiceBase
 class Spelling(ServiceBase):
     """ "Did you mean" (a part of ``SearchService``)."""
 
-    def did_you_mean(self, parsed, person, filters, *, current: int) -> str:
+    def did_you_mean(self, parsed, person, filters, *, current: int, languages=("en",)) -> str:
         """A better spelling of the query, from words of documents this person may see."""
         backend = self.backend
         words = list(parsed.words)
@@ -22,7 +22,9 @@ class Spelling(ServiceBase):
         for position, word in enumerate(words[:8]):
             if len(word) < 4 or word.isdigit() or word in query_parsing.STOPWORDS:
                 continue
-            alone = SearchQuery(text=word, access=person.access, limit=0)
+            alone = SearchQuery(
+                text=word, access=person.access, limit=0, languages=tuple(languages)
+            )
             if backend.count(alone) > 0:
                 continue
             better = self._spelling(word, person)
@@ -32,7 +34,7 @@ class Spelling(ServiceBase):
         if not changed:
             return ""
         candidate = replace(parsed, words=words)
-        query = self.engine_query(candidate, person, filters=filters, limit=0)
+        query = self.engine_query(candidate, person, filters=filters, limit=0, languages=languages)
         if backend.search(query).total <= current:
             return ""
         parts = list(words) + [f'"{p}"' for p in parsed.phrases]

@@ -26,7 +26,17 @@ class Typeahead(ServiceBase):
         found: list[Suggestion] = []
         for phrase in self.popular_queries(text, person, limit=min(3, limit)):
             found.append(Suggestion("query", phrase, _search_url(phrase)))
-        documents = self.backend.suggest_titles(text, access=person.access, limit=limit + 4)
+        from .engine import reader_language
+
+        # The reader's language's analysis, and English's (a Latin product name typed on a
+        # Persian page).
+        reader = reader_language()
+        documents = self.backend.suggest_titles(
+            text,
+            access=person.access,
+            limit=limit + 4,
+            languages=tuple(dict.fromkeys((reader, "en"))),
+        )
         # Reviewed content first (each type's ``suggest_rank``: articles, then questions,
         # announcements and files).
         order = {t.key: t.suggest_rank for t in registry}
