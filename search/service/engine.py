@@ -129,11 +129,17 @@ _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
 def with_compounds(groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """Persian words written apart or together meet: neighbours written together join both
     neighbours' groups as an alternative (``رمز`` ``عبور`` ↔ ``رمزعبور``)."""
+    from ..analysis import terms
+
     heads = [g[0] for g in groups]
     extra: dict[int, list[str]] = {}
     for index, (first, second) in enumerate(zip(heads, heads[1:], strict=False)):
         if _ARABIC_SCRIPT.search(first) and _ARABIC_SCRIPT.search(second):
             joined = first.replace("\u200c", "") + second.replace("\u200c", "")
+            # Not when joining only adds a prefix the stemmer strips (می خواهم → خواهم):
+            # the part alone already finds it, and counting it twice skews the ranking.
+            if terms(joined, "fa") in (terms(first, "fa"), terms(second, "fa")):
+                continue
             extra.setdefault(index, []).append(joined)
             extra.setdefault(index + 1, []).append(joined)
     return [

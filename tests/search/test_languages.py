@@ -118,3 +118,18 @@ def test_the_analysis_gives_both_spellings_a_common_term(language, written, type
     written_terms = {t for v in VARIANTS[language] for t in terms(written, v)}
     typed_terms = {t for v in VARIANTS[language] for t in terms(typed, v)}
     assert written_terms & typed_terms, (written_terms, typed_terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "typed", "marked"),
+    [
+        ("Deschideți Setări și alegeți Securitate.", "setari", "Setări"),
+        ("فهرست کاربران فعال را ببینید.", "كاربر", "کاربران"),
+        ("Members reset passwords from the sign-in page.", "resetting", "reset"),
+    ],
+)
+def test_snippets_mark_the_word_in_every_language(text, typed, marked):
+    from search import snippets
+
+    html = snippets.highlight(text, snippets.stems([typed]))
+    assert f"<mark>{marked}</mark>" in html

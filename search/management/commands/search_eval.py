@@ -31,6 +31,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--depth", type=int, default=100, help="results per query (full corpus)"
         )
+        parser.add_argument(
+            "--language",
+            choices=["en", "fa", "ro"],
+            default="en",
+            help="the corpus's and the reader's language (its analysis)",
+        )
+        parser.add_argument(
+            "--typed",
+            action="store_true",
+            help="queries as people type them: Persian with Arabic ي/ك, no ZWNJ, Latin "
+            "digits; Romanian without diacritics or with cedillas",
+        )
         parser.add_argument("--json", action="store_true", help="print the scores as JSON")
         parser.add_argument("--no-progress", action="store_true")
 
@@ -61,6 +73,8 @@ class Command(BaseCommand):
                 url=url,
                 depth=options["depth"],
                 progress=bar.update,
+                language=options["language"],
+                typed=options["typed"],
             )
         except SearchBackendError as exc:
             raise CommandError(f"The search backend failed: {exc}") from exc
@@ -72,11 +86,21 @@ class Command(BaseCommand):
                     handle.write(json.dumps({"qid": qid, "ranking": ranking}) + "\n")
         summary = result.summary
         if options["json"]:
-            self.stdout.write(json.dumps({**summary, "backend": options["backend"]}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        **summary,
+                        "backend": options["backend"],
+                        "language": options["language"],
+                        "typed": options["typed"],
+                    }
+                )
+            )
             return
         each = 1000 * result.query_seconds / max(1, len(queries))
         self.stdout.write(
-            f"{options['backend']}: {result.documents} documents indexed in "
+            f"{options['backend']} ({options['language']}"
+            f"{', typed' if options['typed'] else ''}): {result.documents} documents indexed in "
             f"{result.index_seconds:.1f} s; {summary['queries']} queries in "
             f"{result.query_seconds:.1f} s ({each:.1f} ms each)"
         )
