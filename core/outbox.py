@@ -46,6 +46,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from . import metrics
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -75,8 +76,9 @@ def enqueue(
     """Record ``task_name(*args)`` to run once the current transaction commits.
 
     ``args`` must be JSON values. ``key`` makes the side effect idempotent: a second
-    ``enqueue`` with a key already recorded (in this transaction or long ago) adds nothing,
-    so the task runs once. Without a key each call is its own message. Returns the key.
+    ``enqueue`` with a key already recorded (in this transaction or earlier, as long as the
+    row is kept: ``OUTBOX_KEEP_DAYS`` after it is done) adds nothing, so the task runs once.
+    Without a key each call is its own message. Returns the key.
 
     The row is written in the caller's transaction; an error writing it fails the change
     (a change must not commit without its side effects).
@@ -238,6 +240,7 @@ def dispatch(messages: list[OutboxMessage]) -> DispatchResult:
                 result.sent += 1
     except Exception:
         result.failed = len(ready) - result.sent
+        metrics.increment("outbox.publish_failed", result.failed)
         logger.warning(
             "Could not hand %s outbox message(s) to Celery; they stay pending for the "
             "periodic dispatcher.",
@@ -289,6 +292,7 @@ def dispatch_pending(now=None) -> DispatchResult:
         state__in=(State.PENDING, State.SENT), attempts__gte=settings.OUTBOX_MAX_ATTEMPTS
     ).update(state=State.FAILED, locked_until=None)
     if give_up:
+        metrics.increment("outbox.given_up", give_up)
         logger.error(
             "%s outbox message(s) failed %s times and were given up.",
             give_up,
@@ -299,6 +303,13 @@ def dispatch_pending(now=None) -> DispatchResult:
     keep = now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
     result.pruned, _ = OutboxMessage.objects.filter(state=State.DONE, done_at__lt=keep).delete()
     return result
+
+
+def retry_failed() -> int:
+    """Give the rows that were given up a fresh set of attempts (sent at the next dispatch)."""
+    return OutboxMessage.objects.filter(state=State.FAILED).update(
+        state=State.PENDING, attempts=0, available_at=timezone.now(), locked_until=None
+    )
 
 
 def stats() -> dict:
@@ -370,6 +381,7 @@ def _give_back(key: str, error: str, *, retrying_at=None) -> None:
         state, available_at = State.PENDING, now + backoff(max(message.attempts, 1))
     if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS and retrying_at is None:
         state = State.FAILED
+        metrics.increment("outbox.given_up")
         logger.error("Outbox message %s failed %s times; giving up.", key, message.attempts)
     OutboxMessage.objects.filter(pk=message.pk).update(
         state=state,

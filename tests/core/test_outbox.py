@@ -302,3 +302,30 @@ def test_tasks_are_acknowledged_late_and_redelivered_within_minutes():
     assert 5 * 60 <= timeout <= 10 * 60
     # A redelivered message of a killed worker finds the row's lease run out.
     assert timeout > settings.OUTBOX_LEASE_SECONDS
+
+
+def test_a_lease_longer_than_the_visibility_timeout_fails_the_checks(settings):
+    from core.checks import check_outbox_settings
+
+    assert check_outbox_settings(None) == []
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 120}
+    assert [e.id for e in check_outbox_settings(None)] == ["portico.E030"]
+
+
+def test_the_outbox_command_reports_and_sends_failed_rows_again(
+    runs, settings, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        key = outbox.enqueue("tests.core.outbox_fail", str(runs))
+    assert OutboxMessage.objects.get(key=key).state == State.FAILED
+    out = StringIO()
+    call_command("outbox", stdout=out)
+    assert "failed: 1" in out.getvalue() and "done: 0" in out.getvalue()
+    call_command("outbox", retry_failed=True, stdout=out)
+    assert "1 failed row(s) queued again." in out.getvalue()
+    assert lines(runs) == ["tried", "tried"]
