@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from core import mail
+from core import mail, outbox
 from segments import policy
 from segments.models import Segment
 
@@ -92,11 +92,17 @@ def read_unsubscribe_token(token: str):
 
 
 def announcement_published(page: AnnouncementPage) -> None:
-    """Queue the subscriber emails for ``page`` once the publishing transaction commits."""
+    """Queue the subscriber emails for ``page`` through the outbox (``core.outbox``): the
+    row is written with the publish and sent to Celery once it commits. One message per
+    published revision; the task skips members already emailed, so republishing emails
+    nobody twice."""
     from .tasks import send_announcement_emails
 
-    page_id = page.pk
-    transaction.on_commit(lambda: send_announcement_emails.delay(page_id))
+    outbox.enqueue(
+        send_announcement_emails.name,
+        page.pk,
+        key=f"announcement-emails:{page.pk}:{page.live_revision_id or ''}",
+    )
 
 
 def announcement_url(page: AnnouncementPage) -> str:

@@ -58,3 +58,24 @@ def check_production_services(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register()
+def check_outbox_settings(app_configs, **kwargs):
+    """A task of a killed worker comes back after the broker's visibility timeout; the
+    outbox row it runs must be free again by then (core/outbox.py)."""
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    timeout = options.get("visibility_timeout")
+    lease = settings.OUTBOX_LEASE_SECONDS
+    if timeout is not None and lease >= timeout:
+        return [
+            Error(
+                f"OUTBOX_LEASE_SECONDS ({lease}) is not shorter than the broker's visibility "
+                f"timeout ({timeout}).",
+                hint="A task redelivered after a worker died would find its outbox row still "
+                "held and skip it. Raise CELERY_VISIBILITY_TIMEOUT or lower "
+                "OUTBOX_LEASE_SECONDS.",
+                id="portico.E030",
+            )
+        ]
+    return []

@@ -302,14 +302,43 @@ PORTICO_EMBEDDED_BEAT = env_bool("PORTICO_EMBEDDED_BEAT", True)
 PORTICO_SCHEDULER_LEASE_SECONDS = int(os.environ.get("PORTICO_SCHEDULER_LEASE_SECONDS") or 60)
 PORTICO_SCHEDULER_TICK_SECONDS = 5
 CELERY_TASK_EAGER_PROPAGATES = False
+# A task is acknowledged when it finishes, not when it starts: a worker killed mid-task
+# (OOM, deploy, lost host) leaves the message unacknowledged and the broker hands it to
+# another worker. With Redis that happens once the visibility timeout has passed, so it is
+# matched to the tasks: longer than any task runs (a task still running when it expires is
+# delivered a second time; the outbox's claim makes that second run a no-op), short enough
+# that a killed worker's task is retried within minutes. Countdowns (email retries) longer
+# than it are delivered early, which the outbox and the delivery records make harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or 600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "portico")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Workers log through LOGGING (JSON in production) instead of Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Outbox (core/outbox.py): side effects written with the change, sent after commit --
+# How often the periodic dispatcher sends what is still pending (a broker outage, a lost
+# message, a worker that died while running one).
+OUTBOX_DISPATCH_INTERVAL = float(os.environ.get("OUTBOX_DISPATCH_INTERVAL") or 60)
+OUTBOX_DISPATCH_BATCH = 500  # rows per dispatcher run
+# Publishing after a commit: one quick connection attempt, so a request never waits on a
+# broker that is down (the dispatcher sends the rows later).
+OUTBOX_PUBLISH_MAX_RETRIES = 1
+OUTBOX_PUBLISH_TIMEOUT = 2.0
+# How long a worker holds a row it runs; shorter than the visibility timeout, so a
+# redelivered message of a killed worker can take the row.
+OUTBOX_LEASE_SECONDS = 300
+# A row handed to the broker that has not run after this long is sent again (lost message).
+OUTBOX_REDISPATCH_SECONDS = 900
+# A failed run waits base × 2^(attempts−1) seconds, capped; after this many runs, given up.
+OUTBOX_RETRY_BASE_SECONDS = 30
+OUTBOX_RETRY_MAX_SECONDS = 1800
+OUTBOX_MAX_ATTEMPTS = 12
+OUTBOX_KEEP_DAYS = 14  # done rows are deleted after this many days
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -540,4 +569,5 @@ CELERY_BEAT_SCHEDULE = {
     },
     "close-solved-tickets": {"task": "tickets.close_solved", "schedule": 3600.0},
     "clear-expired-sessions": {"task": "core.clear_sessions", "schedule": 24 * 3600.0},
+    "dispatch-outbox": {"task": "core.outbox_dispatch", "schedule": OUTBOX_DISPATCH_INTERVAL},
 }

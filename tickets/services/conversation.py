@@ -46,7 +46,12 @@ def reply_as_customer(
     if notify and ticket.assignee_id:
         from .. import tasks
 
-        _queue(tasks.notify_assignee, message.pk)
+        _queue(
+            tasks.notify_assignee,
+            message.pk,
+            key=f"ticket-assignee:{message.pk}",
+            ticket_id=ticket.pk,
+        )
     return message
 
 
@@ -79,7 +84,12 @@ def reply_as_agent(
     if notify:
         from .. import tasks
 
-        _queue(tasks.notify_customer, message.pk)
+        _queue(
+            tasks.notify_customer,
+            message.pk,
+            key=f"ticket-reply:{message.pk}",
+            ticket_id=ticket.pk,
+        )
     return message
 
 

@@ -128,5 +128,10 @@ def file_ticket(
     if notify:
         from .. import tasks
 
-        _queue(tasks.confirm_ticket, ticket.pk)
+        _queue(
+            tasks.confirm_ticket,
+            ticket.pk,
+            key=f"ticket-confirmation:{ticket.pk}",
+            ticket_id=ticket.pk,
+        )
     return ticket
