@@ -554,5 +554,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SEARCH_POPULAR_INTERVAL,
     },
     "close-solved-tickets": {"task": "tickets.close_solved", "schedule": 3600.0},
+    "repair-forum-counters": {"task": "forum.repair_counters", "schedule": 24 * 3600.0},
     "clear-expired-sessions": {"task": "core.clear_sessions", "schedule": 24 * 3600.0},
 }
