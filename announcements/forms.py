@@ -1,11 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.params import ModelMultipleChoiceField
 from segments.models import Segment
 
 
 class SubscriptionsForm(forms.Form):
-    products = forms.ModelMultipleChoiceField(
+    products = ModelMultipleChoiceField(
         label=_("Email me announcements about"),
         queryset=Segment.objects.filter(kind=Segment.Kind.PRODUCT),
         widget=forms.CheckboxSelectMultiple,

@@ -5,6 +5,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.params import IdField, ModelChoiceField, parse_id
+from core.submissions import SubmissionTokenMixin
 from segments.models import Segment
 
 from . import conf, services, visibility
@@ -34,7 +36,7 @@ def _validated(clean, value):
         raise forms.ValidationError(error.message) from None
 
 
-class QuestionForm(HoneypotMixin, forms.Form):
+class QuestionForm(SubmissionTokenMixin, HoneypotMixin, forms.Form):
     # No max_length on the widgets: browsers would cut pasted text short without a word.
     # Lengths are checked on the server with a clear message, and the text is kept.
     title = forms.CharField(
@@ -48,7 +50,7 @@ class QuestionForm(HoneypotMixin, forms.Form):
             }
         ),
     )
-    product = forms.ModelChoiceField(
+    product = ModelChoiceField(
         label=_("Product"),
         queryset=Segment.objects.filter(kind=Segment.Kind.PRODUCT),
         empty_label=_("Choose a product"),
@@ -105,7 +107,7 @@ class QuestionForm(HoneypotMixin, forms.Form):
         return cls(data, initial=initial, user=user, current_product=question.product)
 
 
-class AnswerForm(HoneypotMixin, forms.Form):
+class AnswerForm(SubmissionTokenMixin, HoneypotMixin, forms.Form):
     body = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 10}))
 
     def __init__(self, *args, **kwargs):
@@ -120,7 +122,7 @@ class AnswerForm(HoneypotMixin, forms.Form):
 
 class CommentForm(HoneypotMixin, forms.Form):
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
-    answer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    answer = IdField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,10 +140,8 @@ _QUESTION_REF = re.compile(r"(?:^|/q/)(\d+)(?:/|$)")
 def question_id_from(value: str) -> int | None:
     """``"42"`` or a link like ``https://…/community/q/42/some-slug/`` → ``42``."""
     value = (value or "").strip()
-    if value.isdigit():
-        return int(value)
     match = _QUESTION_REF.search(value)
-    return int(match.group(1)) if match else None
+    return parse_id(match.group(1) if match else value)
 
 
 class FlagForm(forms.Form):
@@ -195,7 +195,7 @@ class ModerationActionForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[("question", "question"), ("answer", "answer"), ("comment", "comment")]
     )
-    pk = forms.IntegerField()
+    pk = IdField()
     duplicate_of = forms.CharField(required=False)
     days = forms.IntegerField(required=False, min_value=1, max_value=3650)
     reason = forms.CharField(required=False, max_length=300)

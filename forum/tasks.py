@@ -13,7 +13,13 @@ from celery import shared_task
 
 from core.tasks import EMAIL_TASK_OPTIONS
 
-from . import notifications
+from . import notifications, services
+
+
+@shared_task(name="forum.repair_counters", acks_late=True)
+def repair_counters() -> int:
+    """Put right answer counts, statuses and scores that drifted (Celery beat, daily)."""
+    return services.repair_counters().total
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)

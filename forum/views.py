@@ -17,7 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
+from core.params import parse_id
 from core.ratelimit import rate_limited
+from core.submissions import Submission
 
 from . import conf, permissions, queries, services, visibility
 from .errors import ForumError, NotAllowed, RateLimited
@@ -226,31 +228,37 @@ def ask(request):
     if request.method == "POST":
         if form.is_spam():
             return _rejected(request)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                question = services.ask_question(
-                    request.user,
-                    title=data["title"],
-                    body=data["body"],
-                    product=data["product"],
-                    tags=data["tags"],
-                )
-            except ForumError as error:
-                form.add_error(None, error.message)
-                status = _error_status(error)
-            else:
-                if question.awaiting_review:
-                    messages.info(
-                        request,
-                        _(
-                            "Thanks! Your question contains several links, so a moderator "
-                            "will review it before it appears to others."
-                        ),
+        # The same form sent twice (a double click, a reload) posts one question.
+        submission = Submission(request, "forum-ask")
+        if (repeat := submission.repeat_response(fallback=reverse("forum:index"))) is not None:
+            return repeat
+        with submission:
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    question = services.ask_question(
+                        request.user,
+                        title=data["title"],
+                        body=data["body"],
+                        product=data["product"],
+                        tags=data["tags"],
                     )
+                except ForumError as error:
+                    form.add_error(None, error.message)
+                    status = _error_status(error)
                 else:
-                    messages.success(request, _("Your question is posted."))
-                return redirect(question.get_absolute_url())
+                    submission.succeeded(question.get_absolute_url())
+                    if question.awaiting_review:
+                        messages.info(
+                            request,
+                            _(
+                                "Thanks! Your question contains several links, so a moderator "
+                                "will review it before it appears to others."
+                            ),
+                        )
+                    else:
+                        messages.success(request, _("Your question is posted."))
+                    return redirect(question.get_absolute_url())
     return render(
         request,
         "forum/ask.html",
@@ -336,25 +344,33 @@ def post_answer(request, pk: int):
     form = AnswerForm(request.POST)
     if form.is_spam():
         return _rejected(request)
-    if form.is_valid():
-        try:
-            answer = services.post_answer(question, request.user, body=form.cleaned_data["body"])
-        except ForumError as error:
-            form.add_error(None, error.message)
-            return _render_question(
-                request, question, answer_form=form, status=_error_status(error)
-            )
-        if answer.awaiting_review:
-            messages.info(
-                request,
-                _(
-                    "Thanks! Your answer contains several links, so a moderator will review "
-                    "it before it appears to others."
-                ),
-            )
-        else:
-            messages.success(request, _("Your answer is posted."))
-        return redirect(answer.get_absolute_url())
+    # The same answer sent twice (a double click, a reload) is posted once.
+    submission = Submission(request, f"forum-answer-{question.pk}")
+    if (repeat := submission.repeat_response(fallback=question.get_absolute_url())) is not None:
+        return repeat
+    with submission:
+        if form.is_valid():
+            try:
+                answer = services.post_answer(
+                    question, request.user, body=form.cleaned_data["body"]
+                )
+            except ForumError as error:
+                form.add_error(None, error.message)
+                return _render_question(
+                    request, question, answer_form=form, status=_error_status(error)
+                )
+            submission.succeeded(answer.get_absolute_url())
+            if answer.awaiting_review:
+                messages.info(
+                    request,
+                    _(
+                        "Thanks! Your answer contains several links, so a moderator will "
+                        "review it before it appears to others."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your answer is posted."))
+            return redirect(answer.get_absolute_url())
     return _render_question(request, question, answer_form=form)
 
 
@@ -366,9 +382,12 @@ def post_comment(request, pk: int):
     if form.is_spam():
         return _rejected(request)
     answer = None
-    answer_id = request.POST.get("answer") or None
-    if answer_id:
-        answer = Answer.objects.filter(pk=answer_id, question=question).first()
+    raw_answer = request.POST.get("answer") or None
+    if raw_answer:
+        # An id that is not one (``abc``, ``1.5``, out of range) names no answer here.
+        answer_id = parse_id(raw_answer)
+        if answer_id is not None:
+            answer = Answer.objects.filter(pk=answer_id, question=question).first()
         if answer is None or not visibility.can_view_post(answer, request.user):
             raise Http404
     target = answer.pk if answer else "question"

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.params import parse_id
 from segments import policy
 
 from .forms import HelpfulVoteForm
@@ -18,6 +19,8 @@ def _wants_json(request) -> bool:
 @require_POST
 def helpful_vote(request, article_id: int):
     """Record a "Was this helpful?" answer (works with and without JavaScript)."""
+    if parse_id(article_id) is None:
+        raise Http404  # the URL takes any digits; no page id is that large
     article = get_object_or_404(
         ArticlePage.objects.live().prefetch_related("segments"), pk=article_id
     )

@@ -95,9 +95,15 @@ def _is_utf8_text(upload) -> bool:
     return True
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than the parser goes (``[[[[…]]]]`` by the hundred thousand)."""
+
+
 def _is_json(upload) -> bool:
     try:
         json.loads(b"".join(_read_chunks(upload)).decode("utf-8-sig"))
+    except RecursionError:
+        raise TooDeep from None
     except (UnicodeDecodeError, ValueError):
         return False
     return True
@@ -132,7 +138,16 @@ def check_file(upload) -> CheckedFile:
         # Text must not be a known binary format in disguise, and must really be text.
         genuine = guessed is None and _is_utf8_text(upload)
         if genuine and method == "json":
-            genuine = _is_json(upload)
+            try:
+                genuine = _is_json(upload)
+            except TooDeep:
+                raise InvalidAttachment(
+                    _(
+                        "“%(name)s” is nested too deeply to be read as JSON. Please attach "
+                        "the original file, or a plain-text export of it."
+                    )
+                    % {"name": name}
+                ) from None
     if not genuine:
         raise InvalidAttachment(
             _(

@@ -10,6 +10,8 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from core.params import IdField, ModelChoiceField
+from core.submissions import SubmissionTokenMixin
 from segments.models import Segment
 
 from . import attachments, conf, services
@@ -85,7 +87,7 @@ def attachments_help() -> str:
 class DescribeForm(forms.Form):
     """Step 1: the product and the problem, in the customer's words."""
 
-    product = forms.ModelChoiceField(
+    product = ModelChoiceField(
         label=_("Product"),
         queryset=Segment.objects.none(),
         to_field_name="slug",
@@ -130,10 +132,10 @@ class PriorityRadioSelect(forms.RadioSelect):
         return option
 
 
-class TicketForm(forms.Form):
+class TicketForm(SubmissionTokenMixin, forms.Form):
     """Step 2: the request itself, prefilled from step 1."""
 
-    product = forms.ModelChoiceField(
+    product = ModelChoiceField(
         label=_("Product"),
         queryset=Segment.objects.none(),
         to_field_name="slug",
@@ -226,7 +228,7 @@ class TicketPropertiesForm(forms.Form):
     priority = forms.TypedChoiceField(
         label=_("Priority"), choices=Ticket.Priority.choices, coerce=int
     )
-    assignee = forms.ModelChoiceField(
+    assignee = ModelChoiceField(
         label=_("Assignee"),
         queryset=None,
         required=False,
@@ -272,7 +274,7 @@ class ArticleDraftForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    question = forms.IntegerField(widget=forms.HiddenInput)
+    question = IdField(widget=forms.HiddenInput)
     message = forms.CharField(
         label=_("First reply to the author (optional)"),
         required=False,

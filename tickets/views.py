@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.ratelimit import rate_limited
 from core.sendfile import sendfile
+from core.submissions import Submission
 from segments.models import Segment
 
 from . import conf, services
@@ -211,6 +212,16 @@ def restart(request):
 
 @require_http_methods(["GET", "POST"])
 def details(request):
+    # The same request sent twice (a double click, a reload) files one ticket: a copy
+    # that comes after the first was filed goes to it (the draft is gone by then).
+    submission = Submission(request, "support-ticket")
+    if (repeat := submission.repeat_response(fallback=reverse("support:tickets"))) is not None:
+        return repeat
+    with submission:
+        return _details(request, submission)
+
+
+def _details(request, submission):
     if not flows.has_draft(request):
         messages.info(
             request,
@@ -230,36 +241,9 @@ def details(request):
             subject=request.POST.get("subject", ""),
             description=request.POST.get("description", ""),
         )
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                ticket = services.file_ticket(
-                    request.user,
-                    product=data["product"],
-                    subject=data["subject"],
-                    description=data["description"],
-                    priority=data["priority"],
-                    categories=data.get("categories") or (),
-                    files=data["attachments"],
-                    flow=flow,
-                )
-            except TicketError as error:
-                form.add_error(None, error.message)
-                status = 429 if isinstance(error, RateLimited) else 400
-            else:
-                flows.end_flow(request)
-                request.session[FILED_KEY] = ticket.number
-                messages.success(
-                    request,
-                    _(
-                        "Your request %(ref)s is sent. We emailed you a copy and will answer "
-                        "here and by email."
-                    )
-                    % {"ref": ticket.reference},
-                )
-                return redirect(ticket.get_absolute_url())
-        else:
-            status = 400
+        response, status = _file_from(request, form, flow, submission)
+        if response is not None:
+            return response
     else:
         form = TicketForm(initial={**draft, "priority": Ticket.Priority.NORMAL})
     # The best few once more, beside the form: a last chance not to wait for us.
@@ -272,6 +256,37 @@ def details(request):
         {"form": form, "suggestions": suggestions, "draft": draft},
         status=status,
     )
+
+
+def _file_from(request, form, flow, submission):
+    """File the ticket described by ``form``: ``(redirect, 200)``, or ``(None, status)``
+    when the form has errors."""
+    if not form.is_valid():
+        return None, 400
+    data = form.cleaned_data
+    try:
+        ticket = services.file_ticket(
+            request.user,
+            product=data["product"],
+            subject=data["subject"],
+            description=data["description"],
+            priority=data["priority"],
+            categories=data.get("categories") or (),
+            files=data["attachments"],
+            flow=flow,
+        )
+    except TicketError as error:
+        form.add_error(None, error.message)
+        return None, 429 if isinstance(error, RateLimited) else 400
+    submission.succeeded(ticket.get_absolute_url())
+    flows.end_flow(request)
+    request.session[FILED_KEY] = ticket.number
+    messages.success(
+        request,
+        _("Your request %(ref)s is sent. We emailed you a copy and will answer here and by email.")
+        % {"ref": ticket.reference},
+    )
+    return redirect(ticket.get_absolute_url()), 200
 
 
 # --- My tickets -------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from core.params import ModelChoiceField, ModelMultipleChoiceField
 from segments.models import Segment
 
 from .emails import InternationalEmailField
@@ -11,7 +12,7 @@ from .emails import InternationalEmailField
 class ProfileForm(forms.ModelForm):
     """What a member tells us about themselves. Nothing here grants access."""
 
-    declared_products = forms.ModelMultipleChoiceField(
+    declared_products = ModelMultipleChoiceField(
         label=_("Products I use"),
         queryset=Segment.objects.none(),
         required=False,
@@ -21,7 +22,7 @@ class ProfileForm(forms.ModelForm):
             "Choosing a product here does not give access to restricted content."
         ),
     )
-    declared_role = forms.ModelChoiceField(
+    declared_role = ModelChoiceField(
         label=_("My role"),
         queryset=Segment.objects.none(),
         required=False,

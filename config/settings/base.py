@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Oversized uploads end here with a 413, before the CSRF check reads the form.
+    "core.uploads.UploadLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "users.mfa.RequireStaffMFAMiddleware",
@@ -527,6 +529,19 @@ TICKETS_ATTACHMENT_EXTENSIONS = env_list("TICKETS_ATTACHMENT_EXTENSIONS") or [
 TICKETS_ATTACHMENT_ROOT = Path(
     os.environ.get("TICKETS_ATTACHMENT_ROOT") or VAR_DIR / "ticket-attachments"
 )
+# Uploads are capped while they stream in (core/uploads.py): a request whose
+# Content-Length is over the request cap is refused before its body is read, and reading
+# stops as soon as one file passes the file cap. The Wagtail admin keeps its own limits.
+PORTICO_UPLOAD_MAX_FILE_BYTES = TICKETS_ATTACHMENT_MAX_BYTES
+PORTICO_UPLOAD_MAX_REQUEST_BYTES = (
+    TICKETS_ATTACHMENT_MAX_BYTES * TICKETS_ATTACHMENT_MAX_FILES + 1024 * 1024
+)
+PORTICO_UPLOAD_UNCAPPED_PATHS = ["/admin/"]
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Suggested answers shown while a customer describes a problem.
 TICKETS_SUGGESTIONS_LIMIT = 5
 # A support flow untouched for this long is abandoned; the next visit starts a new one.
@@ -568,6 +583,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SEARCH_POPULAR_INTERVAL,
     },
     "close-solved-tickets": {"task": "tickets.close_solved", "schedule": 3600.0},
+    "repair-forum-counters": {"task": "forum.repair_counters", "schedule": 24 * 3600.0},
     "clear-expired-sessions": {"task": "core.clear_sessions", "schedule": 24 * 3600.0},
     "dispatch-outbox": {"task": "core.outbox_dispatch", "schedule": OUTBOX_DISPATCH_INTERVAL},
 }

@@ -14,6 +14,7 @@ rolls back.
 
 from .answers import accept_answer, edit_answer, post_answer, unaccept_answer
 from .comments import add_comment
+from .counters import Repaired, drifted_answers, drifted_questions, recount_score, repair_counters
 from .moderation import (
     approve_post,
     dismiss_flag,
@@ -60,6 +61,11 @@ from .watching import (
 )
 
 __all__ = [
+    "Repaired",
+    "drifted_answers",
+    "drifted_questions",
+    "recount_score",
+    "repair_counters",
     "RESERVED_SLUGS",
     "UNSUBSCRIBE_KINDS",
     "UNSUBSCRIBE_PURPOSE",

@@ -131,6 +131,7 @@ def edit_question(question: Question, editor, *, title: str, body: str, tags, pr
         )
     _sync_audience(question)
     question.tags.set(tags)
+    _reload_counters(question)
     question.save()
     if question.is_public:
         _queue_mentions("question", question.pk, exclude=[editor.pk], previous=old_body)
@@ -138,8 +139,31 @@ def edit_question(question: Question, editor, *, title: str, body: str, tags, pr
     return question
 
 
+def _lock(question: Question) -> None:
+    """Hold the question's row until the transaction ends: counts recomputed after this
+    see every answer and vote committed before, and no other writer changes them until
+    this transaction is done (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    list(Question.objects.select_for_update().filter(pk=question.pk).values_list("pk"))
+
+
+def _reload_counters(question: Question) -> None:
+    """Copy the counters as stored now onto ``question`` (loaded earlier, perhaps long
+    before), so a full ``save()`` writes back the current counts, never stale ones."""
+    _lock(question)
+    current = (
+        Question.objects.filter(pk=question.pk)
+        .values("score", "view_count", "answer_count", "status")
+        .first()
+    )
+    for name, value in (current or {}).items():
+        setattr(question, name, value)
+
+
+@transaction.atomic
 def refresh_question_state(question: Question, *, touch: bool = False, at=None) -> Question:
-    """Recompute status and answer count from the published answers."""
+    """Recompute status and answer count from the published answers (with the question's
+    row locked, so two answers posted at once both count)."""
+    _lock(question)
     public = Answer.objects.filter(question=question, is_hidden=False, awaiting_review=False)
     count = public.count()
     if count and public.filter(is_accepted=True).exists():
@@ -158,6 +182,7 @@ def refresh_question_state(question: Question, *, touch: bool = False, at=None) 
 
 
 def record_view(question: Question) -> None:
+    """One more view, counted in the database (``F()``), whatever ``question`` holds."""
     Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
 
 

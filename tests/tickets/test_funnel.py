@@ -177,6 +177,21 @@ def test_record_event_is_idempotent(home):
     assert events(flow) == ["shown", "started"]
 
 
+def test_suggestions_shown_again_are_counted_in_the_database(home):
+    from tickets.deflection import Suggestion
+
+    def shown(*keys):
+        return [Suggestion("article", key, f"/kb/{key}/", "", f"article:{key}") for key in keys]
+
+    flow = services.start_flow(None)
+    services.record_suggestions(flow, "webhook secret", shown("a", "b"))
+    services.record_suggestions(flow, "webhook secret rotated", shown("b"))
+    services.record_suggestions(flow, "webhook secret rotated again", shown("a", "b"))
+    rows = {row.key: row for row in FlowSuggestion.objects.filter(flow=flow)}
+    assert (rows["article:a"].times_shown, rows["article:a"].best_rank) == (2, 1)
+    assert (rows["article:b"].times_shown, rows["article:b"].best_rank) == (3, 1)
+
+
 # --- The report -----------------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,7 +98,7 @@ def record_suggestions(
     for rank, suggestion in enumerate(suggestions, start=1):
         row = existing.get(suggestion.key)
         if row is None:
-            FlowSuggestion.objects.get_or_create(
+            row, created = FlowSuggestion.objects.get_or_create(
                 flow=flow,
                 key=suggestion.key,
                 defaults={
@@ -108,10 +109,12 @@ def record_suggestions(
                     "first_shown_at": now,
                 },
             )
-        else:
-            FlowSuggestion.objects.filter(pk=row.pk).update(
-                times_shown=F("times_shown") + 1, best_rank=min(row.best_rank, rank)
-            )
+            if created:
+                continue
+        # Counted in the database: another request of the same flow may count it too.
+        FlowSuggestion.objects.filter(pk=row.pk).update(
+            times_shown=F("times_shown") + 1, best_rank=Least(F("best_rank"), Value(rank))
+        )
     if suggestions:
         record_event(flow, FunnelEvent.Name.SHOWN, at=now)
 
