@@ -6,7 +6,31 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from core import dates
+
 register = template.Library()
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def human_date(value, style: str = "date") -> str:
+    """A date for people, in the active language (Solar Hijri in Persian).
+
+    ``{{ page.date|human_date }}``, ``{{ message.created_at|human_date:"datetime" }}``;
+    styles: ``date``, ``datetime``, ``month``, ``short``, ``short_datetime``.
+    """
+    try:
+        return dates.human_date(value, style)
+    except (TypeError, ValueError, AttributeError):
+        return ""
+
+
+@register.filter(expects_localtime=True)
+def human_since(value) -> str:
+    """``{{ question.last_activity_at|human_since }}``: ``3 days`` (Persian digits in fa)."""
+    try:
+        return dates.human_since(value)
+    except (TypeError, ValueError, AttributeError):
+        return ""
 
 
 @register.simple_tag(takes_context=True)
