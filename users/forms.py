@@ -35,6 +35,7 @@ class ProfileForm(forms.ModelForm):
     language = forms.ChoiceField(
         label=_("Language"),
         choices=settings.LANGUAGES,
+        required=False,
         help_text=_("The language of the help center and of the emails we send you."),
     )
 

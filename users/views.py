@@ -36,7 +36,7 @@ def profile(request):
             display_name=form.cleaned_data["display_name"],
             declared_products=form.cleaned_data["declared_products"],
             declared_role=form.cleaned_data["declared_role"],
-            language=form.cleaned_data["language"],
+            language=form.cleaned_data["language"] or None,
         )
         messages.success(request, _("Your profile has been saved."))
         return redirect("users:profile")

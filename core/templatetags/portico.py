@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from core import dates
+from core import dates, languages
 
 register = template.Library()
 
@@ -81,3 +82,17 @@ def first_url(*names: str) -> str:
         except NoReverseMatch:
             continue
     return ""
+
+
+@register.simple_tag
+def content_lang(obj) -> str:
+    """`` lang="fa" dir="rtl"`` for an element holding ``obj``'s text.
+
+    ``<div class="prose content-lang"{% content_lang page %}>``: the content keeps its own
+    language and direction whatever the interface's (``.content-lang`` isolates it). Text
+    of no known language gets `` dir="auto"``: the browser takes its direction from it.
+    """
+    code = languages.content_language(obj)
+    if not code:
+        return format_html(' dir="auto"')
+    return format_html(' lang="{}" dir="{}"', code, languages.direction(code))
