@@ -64,3 +64,13 @@ def test_persian_on_a_phone(page, home, tmp_path):
     assert no_horizontal_overflow(page)
     page.screenshot(path=str(tmp_path / "search-fa-390.png"), full_page=True)
     assert (tmp_path / "search-fa-390.png").stat().st_size > 0
+
+    # The support flow and the community, with their forms, mirror without overflowing.
+    for path, shot in [
+        ("/support/", "support-fa-390.png"),
+        ("/community/", "community-fa-390.png"),
+    ]:
+        page.goto(path)
+        expect(html).to_have_attribute("dir", "rtl")
+        assert no_horizontal_overflow(page), path
+        page.screenshot(path=str(tmp_path / shot), full_page=True)
