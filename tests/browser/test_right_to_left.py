@@ -33,8 +33,8 @@ def test_persian_on_a_phone(page, home, tmp_path):
 
     # The menu collapses behind its button on a phone; the language switch is inside.
     page.get_by_role("button", name="Menu").click()
-    page.get_by_label("Language").select_option("fa")
-    page.locator(".language-switch__submit").click()
+    page.locator(".language-menu summary").click()
+    page.get_by_role("button", name="فارسی").click()
     page.wait_for_load_state()
 
     expect(page).to_have_url(re.compile(re.escape(article.url) + "$"))

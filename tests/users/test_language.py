@@ -58,7 +58,7 @@ def test_the_header_switcher_posts_to_set_language_with_the_current_page(client,
     assert f'action="{reverse("set_language")}"' in header
     assert 'name="next" type="hidden" value="/kb/?page=1"' in header
     for code in ("en", "fa", "ro"):
-        assert f'value="{code}" lang="{code}"' in header
+        assert f'name="language" value="{code}" lang="{code}"' in header
     assert "فارسی" in header and "Română" in header
 
 
