@@ -14,7 +14,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
-.PHONY: lock install demo serve test lint check test-sqlite test-postgres test-browser browser-deps deploy-deps i18n-deps messages clean
+.PHONY: lock install demo serve test lint check test-sqlite test-postgres test-browser browser-deps deploy-deps i18n-deps messages fonts clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -125,6 +125,17 @@ i18n-deps:
 		echo "The translation checks need GNU gettext: sudo apt-get install gettext"; \
 		exit 1; \
 	fi
+
+## make fonts: refresh the Persian webfont (Vazirmatn, SIL OFL) committed under static/fonts
+## from its npm package; the site serves it itself (no font CDN)
+VAZIRMATN_VERSION := 5.3.0
+fonts:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent @fontsource-variable/vazirmatn@$(VAZIRMATN_VERSION) >/dev/null && tar xzf *.tgz) && \
+	mkdir -p static/fonts/vazirmatn && \
+	cp "$$tmp"/package/files/vazirmatn-{arabic,latin,latin-ext}-wght-normal.woff2 static/fonts/vazirmatn/ && \
+	cp "$$tmp"/package/LICENSE static/fonts/vazirmatn/OFL.txt && \
+	echo "Vazirmatn $(VAZIRMATN_VERSION) copied to static/fonts/vazirmatn/"
 
 clean:
 	rm -rf $(VENV) var static_build

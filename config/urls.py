@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from core import views as core_views
 from segments.media import serve_media
+from users import views as users_views
 
 urlpatterns = [
     # Sign-in goes through allauth (second factor, rate limits), never Wagtail's own form.
@@ -35,7 +36,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("metrics", core_views.metrics, name="metrics"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also keeps a signed-in member's choice on the account.
+    path("i18n/setlang/", users_views.set_language, name="set_language"),
 ]
 
 # Uploaded files follow their content's access: checked, then sent (never a public folder).

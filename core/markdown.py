@@ -259,6 +259,10 @@ def sanitize_html(value: str) -> str:
     )
 
 
+# Code reads left to right, in a right-to-left page too.
+_CODE_BLOCK = re.compile(r"<pre(?=[\s>])")
+
+
 def render_markdown(
     text: str | None, *, id_prefix: str = "", heading_ids: HeadingIds | None = None
 ) -> SafeString:
@@ -269,7 +273,8 @@ def render_markdown(
     """
     if not text:
         return mark_safe("")
-    return mark_safe(sanitize_html(_parser().render(text, _env(id_prefix, heading_ids))))
+    rendered = sanitize_html(_parser().render(text, _env(id_prefix, heading_ids)))
+    return mark_safe(_CODE_BLOCK.sub('<pre dir="ltr"', rendered))
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ Two kinds of trusted people, on purpose not the same:
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+
+from core.dates import human_date
 
 from .errors import NotAllowed
 from .models import ForumProfile, Question
@@ -61,7 +62,7 @@ def participation_problem(user) -> str | None:
     profile = standing(user)
     if profile and profile.is_suspended:
         return _("Your community account is suspended until %(date)s.") % {
-            "date": formats.date_format(timezone.localtime(profile.suspended_until), "DATE_FORMAT")
+            "date": human_date(profile.suspended_until)
         }
     if not has_verified_email(user):
         return _("Please verify your email address before posting in the community.")

@@ -1,6 +1,8 @@
 from allauth.account import forms as allauth_forms
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.params import ModelChoiceField, ModelMultipleChoiceField
@@ -31,9 +33,16 @@ class ProfileForm(forms.ModelForm):
         help_text=_("Helps us suggest the right articles for the work you do."),
     )
 
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("The language of the help center and of the emails we send you."),
+    )
+
     class Meta:
         model = get_user_model()
-        fields = ["display_name", "declared_products", "declared_role"]
+        fields = ["display_name", "language", "declared_products", "declared_role"]
         labels = {"display_name": _("Display name")}
         help_texts = {
             "display_name": _(
@@ -49,6 +58,8 @@ class ProfileForm(forms.ModelForm):
         )
         self.fields["declared_role"].queryset = Segment.objects.filter(kind=Segment.Kind.ROLE)
         self.fields["display_name"].widget.attrs.update({"autocomplete": "nickname"})
+        if not self.instance.language:
+            self.initial["language"] = translation.get_language()
 
 
 class LoginForm(allauth_forms.LoginForm):

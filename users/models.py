@@ -30,6 +30,10 @@ class User(AbstractUser):
         verbose_name=_("my role"),
     )
 
+    # The interface and email language the member chose (a code of LANGUAGES); empty until
+    # they sign in for the first time, when the language they were reading in is kept.
+    language = models.CharField(_("language"), max_length=12, blank=True, default="")
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

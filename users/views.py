@@ -2,11 +2,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import i18n
+from django.views.decorators.http import require_POST
 
 from segments.models import SegmentMembership
 
 from .forms import ProfileForm
+from .language import supported_language
+from .services import set_language as remember_language
 from .services import update_profile
+
+
+@require_POST
+def set_language(request):
+    """Django's ``set_language`` (the language cookie, back to ``next``), and for a
+    signed-in member the account's language too. Nothing goes into a session."""
+    response = i18n.set_language(request)
+    code = supported_language(request.POST.get("language"))
+    if code and request.user.is_authenticated:
+        remember_language(request.user, code)
+    return response
 
 
 @login_required
@@ -21,6 +36,7 @@ def profile(request):
             display_name=form.cleaned_data["display_name"],
             declared_products=form.cleaned_data["declared_products"],
             declared_role=form.cleaned_data["declared_role"],
+            language=form.cleaned_data["language"] or None,
         )
         messages.success(request, _("Your profile has been saved."))
         return redirect("users:profile")

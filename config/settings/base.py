@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in member reads in their account's language (after Locale and Authentication).
+    "users.language.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Oversized uploads end here with a 413, before the CSRF check reads the form.
     "core.uploads.UploadLimitMiddleware",

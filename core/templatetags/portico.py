@@ -4,9 +4,34 @@ from __future__ import annotations
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from core import dates, languages
+
 register = template.Library()
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def human_date(value, style: str = "date") -> str:
+    """A date for people, in the active language (Solar Hijri in Persian).
+
+    ``{{ page.date|human_date }}``, ``{{ message.created_at|human_date:"datetime" }}``;
+    styles: ``date``, ``datetime``, ``month``, ``short``, ``short_datetime``.
+    """
+    try:
+        return dates.human_date(value, style)
+    except (TypeError, ValueError, AttributeError):
+        return ""
+
+
+@register.filter(expects_localtime=True)
+def human_since(value) -> str:
+    """``{{ question.last_activity_at|human_since }}``: ``3 days`` (Persian digits in fa)."""
+    try:
+        return dates.human_since(value)
+    except (TypeError, ValueError, AttributeError):
+        return ""
 
 
 @register.simple_tag(takes_context=True)
@@ -57,3 +82,17 @@ def first_url(*names: str) -> str:
         except NoReverseMatch:
             continue
     return ""
+
+
+@register.simple_tag
+def content_lang(obj) -> str:
+    """`` lang="fa" dir="rtl"`` for an element holding ``obj``'s text.
+
+    ``<div class="prose content-lang"{% content_lang page %}>``: the content keeps its own
+    language and direction whatever the interface's (``.content-lang`` isolates it). Text
+    of no known language gets `` dir="auto"``: the browser takes its direction from it.
+    """
+    code = languages.content_language(obj)
+    if not code:
+        return format_html(' dir="auto"')
+    return format_html(' lang="{}" dir="{}"', code, languages.direction(code))

@@ -32,18 +32,20 @@
     });
   }
 
-  /* The account menu (a <details> element): close it on Escape or a click elsewhere. */
+  /* The account and language menus (<details> elements): close on Escape or a click
+     elsewhere. */
   function setUpAccountMenu() {
-    var menu = document.querySelector(".account-menu");
-    if (!menu) return;
-    document.addEventListener("click", function (event) {
-      if (menu.open && !menu.contains(event.target)) menu.open = false;
-    });
-    menu.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && menu.open) {
-        menu.open = false;
-        menu.querySelector("summary").focus();
-      }
+    var menus = document.querySelectorAll(".account-menu, .language-menu");
+    Array.prototype.forEach.call(menus, function (menu) {
+      document.addEventListener("click", function (event) {
+        if (menu.open && !menu.contains(event.target)) menu.open = false;
+      });
+      menu.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
     });
   }
 

@@ -21,7 +21,10 @@ def test_page_renders_everything(client, index, products):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<h1 id="announcement-title">Ledger 5.0 is out</h1>' in html
+    assert (
+        '<h1 id="announcement-title"><span class="content-lang" lang="en" dir="ltr">'
+        "Ledger 5.0 is out</span></h1>"
+    ) in html
     assert 'class="breadcrumbs"' in html
     assert 'href="/announcements/">Announcements</a>' in html
     assert f'<time datetime="{page.date:%Y-%m-%d}">' in html

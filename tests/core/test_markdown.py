@@ -191,7 +191,8 @@ def test_tables_render_with_alignment():
 
 def test_fenced_code_keeps_language_class_and_escapes_content():
     rendered = render_markdown('```python\nprint("<b>hi</b>")\n```')
-    assert '<pre><code class="language-python">' in rendered
+    # Code reads left to right whatever the page's direction.
+    assert '<pre dir="ltr"><code class="language-python">' in rendered
     assert "&lt;b&gt;hi&lt;/b&gt;" in rendered
 
 

@@ -239,3 +239,20 @@ def test_mentions_are_sent_once_per_post(
     # The same task delivered twice (a broker redelivery, acks_late) emails nobody again.
     assert tasks.notify_mentions.apply(args=["comment", comment.pk, [member.pk]]).get() == 0
     assert len(mail.outbox) == 2
+
+
+def test_each_watcher_reads_the_new_answer_email_in_their_language(
+    question, member, other_member, third_member, django_capture_on_commit_callbacks
+):
+    member.language = "fa"
+    member.save(update_fields=["language"])
+    third_member.language = "ro"
+    third_member.save(update_fields=["language"])
+    services.watch(question, third_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_answer(question, other_member, body="Rotate it in Settings, then redeploy.")
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    title = question.title
+    assert by_recipient[member.email].subject == f"[Portico] پاسخ جدید به «{title}»"
+    assert by_recipient[member.email].body.startswith(f"سلام {member.public_name}،")
+    assert by_recipient[third_member.email].subject == f"[Portico] Răspuns nou la „{title}”"

@@ -143,8 +143,14 @@ def test_article_page(client, tree):
         ("/kb/getting-started/", "Getting started"),
     ]
     assert '<span aria-current="page">Install the agent</span>' in crumbs
-    assert '<h1 id="article-title">Install the agent</h1>' in page
-    assert '<p class="lede">Get the agent running in five minutes.</p>' in page
+    assert (
+        '<h1 id="article-title"><span class="content-lang" lang="en" dir="ltr">'
+        "Install the agent</span></h1>"
+    ) in page
+    assert (
+        '<p class="lede content-lang" lang="en" dir="ltr">'
+        "Get the agent running in five minutes.</p>"
+    ) in page
     last_updated = tree.install.last_updated
     assert f'<time datetime="{last_updated.isoformat()}">' in page
     assert '<span class="badge badge--product">Ledger</span>' in page

@@ -1,0 +1,55 @@
+"""The language and direction of a piece of content.
+
+Pages carry a Wagtail ``locale``; forum posts and other plain models may carry a
+``language`` code. Content is marked up with its own ``lang`` and ``dir`` so a Persian
+answer reads right-to-left on an English page (and an English article left-to-right in
+the Persian interface).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+from django.utils import translation
+
+# Locale ids → language codes: locales are created once and never change their code, so
+# one query fills this for the life of the process (and again only for a new locale).
+_locale_codes: dict[int, str] = {}
+_lock = threading.Lock()
+
+
+def _locale_code(locale_id: int) -> str:
+    code = _locale_codes.get(locale_id)
+    if code is None:
+        from wagtail.models import Locale
+
+        with _lock:
+            _locale_codes.update(Locale.objects.values_list("pk", "language_code"))
+        code = _locale_codes.get(locale_id, "")
+    return code
+
+
+def content_language(obj) -> str:
+    """The language code ``obj``'s text is written in, or ``""`` when it does not say
+    (text people typed in, such as an answer, in whatever language they wrote)."""
+    code = getattr(obj, "language", "") or ""
+    if not code:
+        cached = getattr(obj, "_state", None)
+        locale = cached.fields_cache.get("locale") if cached is not None else None
+        if locale is not None:
+            code = locale.language_code
+        elif getattr(obj, "locale_id", None):
+            code = _locale_code(obj.locale_id)
+    return code.split("-")[0].lower()
+
+
+def is_bidi(code: str) -> bool:
+    try:
+        return bool(translation.get_language_info(code)["bidi"])
+    except KeyError:
+        return code in settings.LANGUAGES_BIDI
+
+
+def direction(code: str) -> str:
+    return "rtl" if is_bidi(code) else "ltr"
