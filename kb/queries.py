@@ -281,10 +281,19 @@ def tag_index_context(kb, request) -> dict:
 
 
 def tag_context(kb, request, tag_slug: str) -> dict:
-    tag = Tag.objects.filter(slug=tag_slug).first()
+    user = request.user
+
+    def tagged():
+        tag = Tag.objects.filter(slug=tag_slug).first()
+        if tag is None:
+            return None, []
+        return tag, list(listing(tagged_articles(kb, tag, user)).order_by("title"))
+
+    tag, articles = fragments.cached(
+        "kb-tag", policy.access_signature(user), (kb.pk, tag_slug), tagged
+    )
     if tag is None:
         raise Http404
-    articles = listing(tagged_articles(kb, tag, request.user)).order_by("title")
     page_obj = paginate(request, articles)
     if not page_obj.paginator.count:
         # A tag used only on articles this person may not see does not exist for them.
