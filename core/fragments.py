@@ -55,12 +55,16 @@ def bump(*args, **kwargs) -> None:
 
 def cached(name: str, signature: str, parts: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, kept for everyone with the same access ``signature`` until the next
-    change of content."""
-    key = ":".join(["fragment", str(generation()), name, signature, *(str(p) for p in parts)])
-    value: Any = cache.get(key, _MISSING)
+    change of content. With the cache down, pages are computed as without one."""
+    try:
+        key = ":".join(["fragment", str(generation()), name, signature, *(str(p) for p in parts)])
+        value: Any = cache.get(key, _MISSING)
+    except Exception:  # the cache is not answering: compute, as without a cache
+        return compute()
     if value is _MISSING:
         value = compute()
-        cache.set(key, value, TIMEOUT)
+        with suppress(Exception):
+            cache.set(key, value, TIMEOUT)
     return value
 
 

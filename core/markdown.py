@@ -24,6 +24,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -318,10 +319,15 @@ def _cached(key: str, compute: Callable[[], Any]) -> Any:
             return value
     from django.core.cache import cache
 
-    value = cache.get(key, _MISSING)
+    try:
+        value = cache.get(key, _MISSING)
+    except Exception:  # the shared cache is not answering: render, keep it in the process
+        value = _MISSING
     if value is _MISSING:
         value = compute()
-        cache.set(key, value, _CACHE_TIMEOUT)
+        # The process keeps it even when the shared cache is not answering.
+        with suppress(Exception):
+            cache.set(key, value, _CACHE_TIMEOUT)
     with _local_lock:
         _local[key] = value
         while len(_local) > _LOCAL_SIZE:
