@@ -9,6 +9,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from core import fragments
 from core.blocks import BodyStreamBlock
 from core.routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
 from segments import policy
@@ -41,16 +42,22 @@ class AnnouncementIndexPage(SpecificChildRouteMixin, SingleQueryViewRestrictions
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        announcements = self.announcements_for(request.user)
+        user = request.user
+        signature = policy.access_signature(user)
 
-        # Product filter links: only products that have something this viewer may read.
-        products = list(
-            Segment.objects.filter(
-                kind=Segment.Kind.PRODUCT,
-                pk__in=AnnouncementPage.segments.through.objects.filter(
-                    announcementpage__in=announcements.values("pk")
-                ).values("segment_id"),
+        def visible_products():
+            # Product filter links: only products that have something this viewer may read.
+            return list(
+                Segment.objects.filter(
+                    kind=Segment.Kind.PRODUCT,
+                    pk__in=AnnouncementPage.segments.through.objects.filter(
+                        announcementpage__in=self.announcements_for(user).values("pk")
+                    ).values("segment_id"),
+                )
             )
+
+        products = fragments.cached(
+            "announcement-products", signature, (self.pk,), visible_products
         )
         active_product = None
         slug = request.GET.get("product", "").strip()
@@ -62,12 +69,20 @@ class AnnouncementIndexPage(SpecificChildRouteMixin, SingleQueryViewRestrictions
                 ).first()
             if active_product is None:
                 raise Http404("Unknown product")
-            announcements = announcements.filter(segments=active_product)
 
-        paginator = Paginator(
-            announcements.prefetch_related("segments"),
-            settings.PORTICO_ANNOUNCEMENTS_PER_PAGE,
+        def listing():
+            announcements = self.announcements_for(user)
+            if active_product is not None:
+                announcements = announcements.filter(segments=active_product)
+            return list(announcements.prefetch_related("segments"))
+
+        items = fragments.cached(
+            "announcements",
+            signature,
+            (self.pk, active_product.pk if active_product else ""),
+            listing,
         )
+        paginator = Paginator(items, settings.PORTICO_ANNOUNCEMENTS_PER_PAGE)
         # ``get_page`` answers the last page when out of range and the first when not a number.
         page_obj = paginator.get_page(request.GET.get("page"))
         context.update(

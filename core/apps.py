@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks, ratelimit  # noqa: F401
+        from .fragments import connect_page_signals
+
+        connect_page_signals()

@@ -158,9 +158,19 @@ class _PlannedIds(HeadingIds):
         super().__init__()
         self._planned = list(planned)
 
+    def state_key(self) -> str:
+        return f"planned:{','.join(self._planned)}|{super().state_key()}"
+
+    def replay(self, claimed: list[str]) -> None:
+        del self._planned[: len(claimed)]
+        super().replay(claimed)
+
     def claim(self, title: str) -> str:
         if self._planned:
-            return self._planned.pop(0)
+            candidate = self._planned.pop(0)
+            self.taken.add(candidate)
+            self.claimed.append(candidate)
+            return candidate
         return super().claim(title)  # pragma: no cover - the plan parsed the same text
 
 

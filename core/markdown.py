@@ -8,14 +8,26 @@ Heading ids (``##`` and ``###``) come from one ``HeadingIds`` per document: a do
 of several blocks (an article body) shares one, so no id repeats across blocks, and none
 takes an id the page around it uses (``PAGE_IDS``). Content written by members (the forum)
 is rendered with ``id_prefix=USER_CONTENT_PREFIX``, so its ids can never meet the page's.
+
+Rendering is done once per source, not per request: results are kept by a hash of the
+source, the renderer's ``RENDERER_VERSION`` and the heading-id state they depend on, in the
+process (a small LRU) and in the shared cache. Change anything that changes the output
+(parser options, allow-lists, render rules) and bump ``RENDERER_VERSION``: every source is
+then rendered again on first use.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 import bleach
@@ -26,6 +38,13 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
+
+# Part of every cache key of rendered Markdown: bump it whenever the output of the same
+# source changes (parser options, plugins, render rules, the sanitizer's allow-lists).
+RENDERER_VERSION = "2"
+# How many times the real renderer ran in this process (sources rendered, not served
+# from the cache): read by tests and useful when profiling.
+RENDER_CALLS = 0
 
 CALLOUT_KINDS = ("note", "tip", "warning")
 CALLOUT_LABELS = {"note": _("Note"), "tip": _("Tip"), "warning": _("Warning")}
@@ -110,6 +129,17 @@ class HeadingIds:
     def __init__(self, prefix: str = ""):
         self.prefix = prefix
         self.taken: set[str] = set()
+        # Ids handed out, in order (what a cached render replays).
+        self.claimed: list[str] = []
+
+    def state_key(self) -> str:
+        """What the ids handed out next depend on (part of a cached render's key)."""
+        return f"{self.prefix}|{','.join(sorted(self.taken))}"
+
+    def replay(self, claimed: list[str]) -> None:
+        """Take the ids a cached render handed out, as if it had just run."""
+        self.taken.update(claimed)
+        self.claimed.extend(claimed)
 
     def is_free(self, candidate: str) -> bool:
         if candidate in self.taken:
@@ -125,6 +155,7 @@ class HeadingIds:
             n += 1
             candidate = f"{base}-{n}"
         self.taken.add(candidate)
+        self.claimed.append(candidate)
         return candidate
 
 
@@ -263,6 +294,83 @@ def sanitize_html(value: str) -> str:
 _CODE_BLOCK = re.compile(r"<pre(?=[\s>])")
 
 
+# --- Render once: results kept by source hash and renderer version ---------------------
+
+_LOCAL_SIZE = 2048
+_CACHE_TIMEOUT = 7 * 24 * 3600
+_local: OrderedDict[str, Any] = OrderedDict()
+_local_lock = threading.Lock()
+_MISSING = object()
+
+
+def _cache_key(kind: str, text: str, state: str) -> str:
+    """Everything the output depends on besides the source: the active language (callout
+    labels), the site's address (which images are shown) and the heading-id state."""
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    context = f"{get_language()}|{getattr(settings, 'SITE_URL', '')}|{state}"
+    digest = hashlib.sha256(f"{context}\x00{text}".encode()).hexdigest()
+    return f"md:{RENDERER_VERSION}:{kind}:{digest}"
+
+
+def _cached(key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``'s result kept under ``key``: in this process, then the shared cache."""
+    with _local_lock:
+        value = _local.get(key, _MISSING)
+        if value is not _MISSING:
+            _local.move_to_end(key)
+            return value
+    from django.core.cache import cache
+
+    try:
+        value = cache.get(key, _MISSING)
+    except Exception:  # the shared cache is not answering: render, keep it in the process
+        value = _MISSING
+    if value is _MISSING:
+        value = compute()
+        # The process keeps it even when the shared cache is not answering.
+        with suppress(Exception):
+            cache.set(key, value, _CACHE_TIMEOUT)
+    with _local_lock:
+        _local[key] = value
+        while len(_local) > _LOCAL_SIZE:
+            _local.popitem(last=False)
+    return value
+
+
+def clear_local_cache() -> None:
+    """Forget the renders kept in this process (the shared cache keeps its own)."""
+    with _local_lock:
+        _local.clear()
+
+
+def _with_ids(kind: str, text: str, heading_ids: HeadingIds, run: Callable[[], Any]) -> Any:
+    """Run ``run`` (which claims heading ids from ``heading_ids``) once per source and id
+    state; later calls replay the ids it claimed and return its result."""
+
+    ran = False
+
+    def compute():
+        nonlocal ran
+        ran = True
+        before = len(heading_ids.claimed)
+        result = run()
+        return result, heading_ids.claimed[before:]
+
+    result, claimed = _cached(_cache_key(kind, text, heading_ids.state_key()), compute)
+    if not ran:  # a cached result: take the ids it handed out as well
+        heading_ids.replay(claimed)
+    return result
+
+
+def _render_html(text: str, env: dict) -> str:
+    """The real renderer: parse, render, sanitize (counted in ``RENDER_CALLS``)."""
+    global RENDER_CALLS
+    RENDER_CALLS += 1
+    return _CODE_BLOCK.sub('<pre dir="ltr"', sanitize_html(_parser().render(text, env)))
+
+
 def render_markdown(
     text: str | None, *, id_prefix: str = "", heading_ids: HeadingIds | None = None
 ) -> SafeString:
@@ -270,11 +378,15 @@ def render_markdown(
 
     ``id_prefix`` goes before every heading id: ``USER_CONTENT_PREFIX`` for what members
     write. ``heading_ids`` shares ids across the blocks of one document.
+
+    Rendered once per source (and heading-id state, and ``RENDERER_VERSION``), then served
+    from the cache.
     """
     if not text:
         return mark_safe("")
-    rendered = sanitize_html(_parser().render(text, _env(id_prefix, heading_ids)))
-    return mark_safe(_CODE_BLOCK.sub('<pre dir="ltr"', rendered))
+    env = _env(id_prefix, heading_ids)
+    ids = env[_ENV_HEADING_IDS]
+    return mark_safe(_with_ids("html", text, ids, lambda: _render_html(text, env)))
 
 
 @dataclass(frozen=True)
@@ -291,7 +403,13 @@ def headings(
     (given the same ``id_prefix`` and, for a document of several blocks, ``heading_ids``)."""
     if not text:
         return []
-    tokens = _parser().parse(text, _env(id_prefix, heading_ids))
+    env = _env(id_prefix, heading_ids)
+    ids = env[_ENV_HEADING_IDS]
+    return list(_with_ids("headings", text, ids, lambda: _headings(text, env)))
+
+
+def _headings(text: str, env: dict) -> list[Heading]:
+    tokens = _parser().parse(text, env)
     found = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in HEADING_TAGS:
@@ -310,6 +428,10 @@ def markdown_to_text(text: str | None) -> str:
     """Plain text of a Markdown source (for search documents, summaries and emails)."""
     if not text:
         return ""
+    return _cached(_cache_key("text", text, ""), lambda: _markdown_to_text(text))
+
+
+def _markdown_to_text(text: str) -> str:
     rendered = _parser().render(text)
     rendered = re.sub(r"</(p|h\d|li|tr|pre|div|blockquote)>", "\n", rendered)
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", rendered))).strip()

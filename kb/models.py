@@ -122,10 +122,9 @@ class CategoryPage(SpecificChildRouteMixin, SingleQueryViewRestrictionsMixin, Pa
             )
 
     def get_child_route_queryset(self):
-        # Everything the article page shows about itself comes with it.
-        return ArticlePage.objects.prefetch_related(
-            "segments", models.Prefetch("tagged_items", ArticleTag.objects.select_related("tag"))
-        )
+        # What the article page shows about itself (products, tags) comes from the
+        # fragment cache (kb.queries.article_meta), not with every request.
+        return ArticlePage.objects.all()
 
     def get_context(self, request, *args, **kwargs):
         from . import queries

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import (
     Case,
     Count,
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail.models import Page
 
+from core import fragments
 from core.markdown import Heading, markdown_to_text, render_markdown
 from segments import policy
 
@@ -152,7 +154,17 @@ def related_articles(article: ArticlePage, user, limit: int = RELATED_LIMIT):
 
     Only live articles ``user`` may see, never ``article`` itself. An article's
     neighbours are the same for every reader: no personal ranking (and no extra query).
+    Kept for everyone with the same access signature until content changes.
     """
+    return fragments.cached(
+        "kb-related",
+        policy.access_signature(user),
+        (article.pk, limit),
+        lambda: _related_articles(article, user, limit),
+    )
+
+
+def _related_articles(article: ArticlePage, user, limit: int):
     from search import service
 
     from .search import ARTICLE
@@ -235,26 +247,53 @@ def _with_urls(kb, request, tags) -> list[dict]:
 
 def home_context(kb, request) -> dict:
     user = request.user
+
+    def blocks():
+        return (
+            list(category_cards(kb, user)),
+            featured_articles(kb, user),
+            list(popular_tags(kb, user)),
+        )
+
+    categories, featured, tags = fragments.cached(
+        "kb-home", policy.access_signature(user), (kb.pk,), blocks
+    )
     return {
-        "categories": list(category_cards(kb, user)),
-        "featured_articles": featured_articles(kb, user),
-        "popular_tags": _with_urls(kb, request, popular_tags(kb, user)),
+        "categories": categories,
+        "featured_articles": featured,
+        "popular_tags": _with_urls(kb, request, tags),
         "tag_index_url": kb.tag_index_url(request),
     }
 
 
 def tag_index_context(kb, request) -> dict:
+    user = request.user
+    tags = fragments.cached(
+        "kb-tags",
+        policy.access_signature(user),
+        (kb.pk,),
+        lambda: list(tags_with_counts(kb, user)),
+    )
     return {
         "breadcrumbs": [(kb.title, kb.get_url(request))],
-        "tags": _with_urls(kb, request, tags_with_counts(kb, request.user)),
+        "tags": _with_urls(kb, request, tags),
     }
 
 
 def tag_context(kb, request, tag_slug: str) -> dict:
-    tag = Tag.objects.filter(slug=tag_slug).first()
+    user = request.user
+
+    def tagged():
+        tag = Tag.objects.filter(slug=tag_slug).first()
+        if tag is None:
+            return None, []
+        return tag, list(listing(tagged_articles(kb, tag, user)).order_by("title"))
+
+    tag, articles = fragments.cached(
+        "kb-tag", policy.access_signature(user), (kb.pk, tag_slug), tagged
+    )
     if tag is None:
         raise Http404
-    articles = listing(tagged_articles(kb, tag, request.user)).order_by("title")
     page_obj = paginate(request, articles)
     if not page_obj.paginator.count:
         # A tag used only on articles this person may not see does not exist for them.
@@ -271,12 +310,33 @@ def tag_context(kb, request, tag_slug: str) -> dict:
 
 def category_context(category, request) -> dict:
     kb = category.get_parent().specific
-    articles = listing(visible_articles(request.user).child_of(category), with_category=False)
+    user = request.user
+
+    def articles():
+        visible = visible_articles(user).child_of(category)
+        return list(listing(visible, with_category=False).order_by("path"))
+
+    listed = fragments.cached(
+        "kb-category", policy.access_signature(user), (category.pk,), articles
+    )
     return {
         "breadcrumbs": [(kb.title, kb.get_url(request))],
         "intro_html": render_markdown(category.intro),
-        "articles": paginate(request, articles.order_by("path")),
+        "articles": paginate(request, listed),
     }
+
+
+def article_meta(article: ArticlePage) -> tuple[list, list]:
+    """An article's product segments and tags (the same for every reader who may see
+    it), kept until content changes."""
+
+    def load():
+        fresh = ArticlePage.objects.prefetch_related(
+            "segments", models.Prefetch("tagged_items", ArticleTag.objects.select_related("tag"))
+        ).get(pk=article.pk)
+        return list(fresh.product_segments), list(fresh.tag_list)
+
+    return fragments.cached("kb-article-meta", "any", (article.pk,), load)
 
 
 def article_context(article, request) -> dict:
@@ -284,14 +344,15 @@ def article_context(article, request) -> dict:
     category = article.get_parent()
     kb = category.get_parent().specific
     privileged = policy.is_privileged(user)
+    products, tags = article_meta(article)
     return {
         "breadcrumbs": [
             (kb.title, kb.get_url(request)),
             (category.title, category.get_url(request)),
         ],
-        "products": article.product_segments,
+        "products": products,
         "toc": toc_tree(article.table_of_contents),
-        "tags": [(tag, kb.tag_url(tag.slug, request)) for tag in article.tag_list],
+        "tags": [(tag, kb.tag_url(tag.slug, request)) for tag in tags],
         "related_articles": related_articles(article, user),
         "helpful_form": HelpfulVoteForm(),
         "helpful_answer": previous_answer(request, article),

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Aggregate, CharField, Exists, OuterRef, Subquery, Value
 
 from announcements.models import AnnouncementPage
+from core import fragments
 from kb.models import ArticlePage
 from kb.queries import categories_with_counts
 from segments import policy
@@ -126,11 +127,27 @@ def home_sections(user) -> dict:
     focus = focus_products(user, products)
     focus_ids = {s.pk for s in focus}
     products_by_id = {s.pk: s for s in products}
-    categories = categories_with_counts(user)
-    by_path = {c.path: c for c in categories}
+
+    def blocks():
+        categories = categories_with_counts(user)
+        by_path = {c.path: c for c in categories}
+        return (
+            latest_announcements(user, products_by_id, focus_ids),
+            featured_articles(user, products_by_id, focus_ids, by_path),
+            [c for c in categories if c.article_count],
+        )
+
+    # The same for everyone with this access signature and these products of focus
+    # (which only reorder what they may see).
+    announcements, featured, categories = fragments.cached(
+        "home",
+        policy.access_signature(user),
+        (",".join(str(pk) for pk in sorted(focus_ids)),),
+        blocks,
+    )
     return {
         "focus_products": focus,
-        "announcements": latest_announcements(user, products_by_id, focus_ids),
-        "featured_articles": featured_articles(user, products_by_id, focus_ids, by_path),
-        "categories": [c for c in categories if c.article_count],
+        "announcements": announcements,
+        "featured_articles": featured,
+        "categories": categories,
     }

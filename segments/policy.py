@@ -18,7 +18,7 @@ Rules:
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.lookups import StartsWith
 from wagtail.models import Page, PageViewRestriction
@@ -48,13 +48,15 @@ def granted_segment_ids(user) -> frozenset[int]:
 
 
 _ADMIN_MARKER = -1
+_SEGMENT, _GROUP, _ADMIN = 0, 1, 2
 
 
 def _load(user) -> tuple[frozenset[int], bool]:
     """A member's grants and whether they may use the Wagtail admin, in one query.
 
     Every page a signed-in member views needs both answers, so they are fetched together
-    (a UNION of the active memberships and a marker row when the member holds Wagtail's
+    (a UNION of the active memberships, the member's groups — for Wagtail's page privacy
+    and the access signature — and a marker row when the member holds Wagtail's
     ``access_admin`` permission directly or through a group) and kept on the user object
     for the rest of the request.
     """
@@ -63,7 +65,14 @@ def _load(user) -> tuple[frozenset[int], bool]:
         memberships = (
             SegmentMembership.objects.active()
             .filter(user_id=user.pk)
-            .values_list("segment_id", flat=True)
+            .annotate(kind=Value(_SEGMENT, output_field=BigIntegerField()))
+            .values_list("kind", "segment_id")
+            .order_by()
+        )
+        groups = (
+            Group.objects.filter(user=user.pk)
+            .annotate(kind=Value(_GROUP, output_field=BigIntegerField()))
+            .values_list("kind", "pk")
             .order_by()
         )
         admin_access = (
@@ -71,14 +80,40 @@ def _load(user) -> tuple[frozenset[int], bool]:
                 codename="access_admin", content_type__app_label="wagtailadmin"
             )
             .filter(Q(user=user.pk) | Q(group__user=user.pk))
-            .annotate(marker=Value(_ADMIN_MARKER, output_field=BigIntegerField()))
-            .values_list("marker", flat=True)
+            .annotate(
+                kind=Value(_ADMIN, output_field=BigIntegerField()),
+                marker=Value(_ADMIN_MARKER, output_field=BigIntegerField()),
+            )
+            .values_list("kind", "marker")
             .order_by()
         )
-        ids = set(memberships.union(admin_access, all=True))
-        cached = (frozenset(ids - {_ADMIN_MARKER}), _ADMIN_MARKER in ids)
+        rows = list(memberships.union(groups, admin_access, all=True))
+        segment_ids = frozenset(pk for kind, pk in rows if kind == _SEGMENT)
+        group_ids = frozenset(pk for kind, pk in rows if kind == _GROUP)
+        cached = (segment_ids, any(kind == _ADMIN for kind, _pk in rows))
         setattr(user, _GRANTED_CACHE, cached)
+        if getattr(user, _GROUPS_CACHE, None) is None:
+            setattr(user, _GROUPS_CACHE, group_ids)
     return cached
+
+
+def access_signature(user) -> str:
+    """What decides what ``user`` may see, as a short string: equal for everyone who sees
+    exactly the same content, different otherwise.
+
+    Anything cached for several people (listings, related content, tag clouds, home
+    blocks) is keyed by it — never by the person, and never shared across signatures.
+    It covers every input of ``can_view``/``visible_to``: privileged or not, signed in or
+    not (Wagtail's "login" privacy), the granted segments and the groups (Wagtail's
+    "groups" privacy).
+    """
+    if not _is_authenticated(user):
+        return "anonymous"
+    if is_privileged(user):
+        return "privileged"
+    segments = ",".join(str(pk) for pk in sorted(granted_segment_ids(user)))
+    groups = ",".join(str(pk) for pk in sorted(_group_ids(user)))
+    return f"member:s={segments}:g={groups}"
 
 
 def forget(user) -> None:

@@ -49,8 +49,11 @@ def empty_cache():
     fragments of another test's database)."""
     from django.core.cache import caches
 
+    from core.markdown import clear_local_cache
+
     for cache in caches.all():
         cache.clear()
+    clear_local_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,131 @@
+"""Shared pieces of pages, cached once for everyone who may see the same thing.
+
+A fragment (related articles, a category's listing, a tag cloud, the home page's blocks)
+is kept under a key made of:
+
+- the content *generation*: a counter in the cache, bumped whenever anything that
+  decides what a list shows changes (publish, unpublish, move, delete, privacy, segment
+  targeting, moderation). Bumping it orphans every fragment at once; they expire;
+- the fragment's name and its own arguments (a page id, a page number);
+- the *access signature* of the visitor (``segments.policy.access_signature``): the same
+  for everyone who may see exactly the same content, so a fragment is never shared by
+  two people who may see different things, and never kept per person.
+
+``core`` imports no app: callers pass the signature in; apps connect their own change
+signals to ``bump``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+GENERATION_KEY = "fragments:generation"
+TIMEOUT = 3600
+_MISSING = object()
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # Start from a fresh value, never from 1: an old fragment of a cache that lost
+        # its counter must not be read again.
+        import time
+
+        value = int(time.time() * 1000)
+        if not cache.add(GENERATION_KEY, value, None):
+            value = cache.get(GENERATION_KEY) or value
+    return int(value)
+
+
+def bump(*args, **kwargs) -> None:
+    """Forget every fragment (a signal receiver: takes and ignores any arguments)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        generation()
+        with suppress(ValueError):  # a cache that lost the key again: a fresh start anyway
+            cache.incr(GENERATION_KEY)
+
+
+def cached(name: str, signature: str, parts: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, kept for everyone with the same access ``signature`` until the next
+    change of content. With the cache down, pages are computed as without one."""
+    try:
+        key = ":".join(["fragment", str(generation()), name, signature, *(str(p) for p in parts)])
+        value: Any = cache.get(key, _MISSING)
+    except Exception:  # the cache is not answering: compute, as without a cache
+        return compute()
+    if value is _MISSING:
+        value = compute()
+        with suppress(Exception):
+            cache.set(key, value, TIMEOUT)
+    return value
+
+
+def connect_page_signals() -> None:
+    """Bump on every change of Wagtail pages, privacy and sites."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from wagtail.models import PageViewRestriction, Site
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    page_published.connect(bump, dispatch_uid="fragments-published")
+    page_unpublished.connect(bump, dispatch_uid="fragments-unpublished")
+    post_page_move.connect(bump, dispatch_uid="fragments-moved")
+    # Any save of a page too: a live page changed in place (a script, a migration, a
+    # revision being published) counts like a publish.
+    post_save.connect(_page_changed, dispatch_uid="fragments-page-saved")
+    post_delete.connect(_page_changed, dispatch_uid="fragments-page-deleted")
+    for model in (PageViewRestriction, Site):
+        post_save.connect(bump, sender=model, dispatch_uid=f"fragments-{model.__name__}-saved")
+        post_delete.connect(bump, sender=model, dispatch_uid=f"fragments-{model.__name__}-deleted")
+    m2m_changed.connect(
+        bump,
+        sender=PageViewRestriction.groups.through,
+        dispatch_uid="fragments-restriction-groups",
+    )
+
+
+def _page_changed(sender, instance=None, **kwargs) -> None:
+    from wagtail.models import Page
+
+    if isinstance(instance, Page):
+        bump()
+
+
+class CachedSiteMiddleware:
+    """Find the request's Wagtail site (with its root page in its specific form) in the
+    cache instead of two queries per request. Sites are the same for every visitor; the
+    generation changes with every page publish and every change of a site."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not hasattr(request, "_wagtail_site"):
+            request._wagtail_site = self._site(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _site(request):
+        from django.http.request import split_domain_port
+        from wagtail.models import Site
+
+        try:
+            hostname = split_domain_port(request._get_raw_host())[0]
+            port = request.get_port()
+        except Exception:  # a malformed Host header: let Django answer as usual
+            return Site._find_for_request(request)
+
+        def find():
+            site = Site._find_for_request(request)
+            if site is not None and site.root_page_id:
+                site.root_page = site.root_page.specific
+            return site
+
+        return cached("site", "any", (hostname, port), find)
