@@ -1,6 +1,7 @@
 """Background work for the forum (Celery; in-process when no broker is configured).
 
-Queued by ``forum.services`` with ``transaction.on_commit``. The tasks re-read everything
+Queued by ``forum.services`` through the outbox (``core.outbox``: a row written with the
+change, dispatched after commit). The tasks re-read everything
 from the database, so a post hidden or a question restricted in the meantime emails nobody.
 
 Like announcement emails, they retry with a growing delay when the mail server fails, and

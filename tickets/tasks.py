@@ -1,6 +1,7 @@
 """Background work for support (Celery; in-process when no broker is configured).
 
-Queued by ``tickets.services`` with ``transaction.on_commit``. The tasks re-read everything
+Queued by ``tickets.services`` through the outbox (``core.outbox``: a row written with the
+change, dispatched after commit). The tasks re-read everything
 from the database and send nothing for an internal note, so no queued id can ever turn a
 note into an email.
 """

@@ -8,8 +8,8 @@ Each function checks permissions and anti-abuse rules itself and raises a
 the verified-email and suspension checks, the link hold and the visibility checks —
 never the rules about who may accept, edit or vote on what.
 
-Emails are queued with ``transaction.on_commit`` so nothing is sent for a write that
-rolls back.
+Emails are queued through the outbox (``core.outbox``), written in the same transaction:
+nothing is sent for a write that rolls back, and a broker outage only delays them.
 """
 
 from .answers import accept_answer, edit_answer, post_answer, unaccept_answer

@@ -6,9 +6,9 @@ services.file_ticket(...)``); each part has its module. Nothing else writes supp
 
 Each function checks who may do what and raises a ``tickets.errors.TicketError`` (with a
 message fit for the person) when it refuses. Every status, priority and assignee change is
-written to the audit log (``TicketChange``). Emails leave through Celery tasks queued with
-``transaction.on_commit``: nothing is sent for a write that rolls back, and internal notes
-are never queued at all.
+written to the audit log (``TicketChange``). Emails leave through Celery tasks queued
+through the outbox (``core.outbox``): nothing is sent for a write that rolls back,
+and internal notes are never queued at all.
 """
 
 from .changes import assign, change_priority, change_status, close_solved_tickets, set_tags
