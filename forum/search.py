@@ -11,8 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from core.markdown import markdown_to_text
-from search.analysis import language_of
-from search.documents import later, segment_fields, single, tag_fields
+from search.documents import document_language, later, segment_fields, single, tag_fields
 from search.registry import Change, Ranking, SearchableType, register
 from search.schema import SearchDocument
 from segments import policy
@@ -47,7 +46,7 @@ def build_question(question) -> SearchDocument | None:
         **tag_fields(item.tag for item in question.tagged_items.all()),
         **segments,
         access=policy.document_access_terms(question),
-        locale=language_of(question.language or settings.LANGUAGE_CODE),
+        locale=document_language(question.language or settings.LANGUAGE_CODE),
         created=question.created_at,
         updated=later(question.last_activity_at, question.edited_at, question.created_at),
         published=question.created_at,

@@ -115,3 +115,11 @@ def single(builder):
 
     build.__name__ = getattr(builder, "__name__", "build")
     return build
+
+
+def document_language(code: str | None) -> str:
+    """The search language for a feature's language or locale code (``fa-IR`` → ``fa``;
+    anything unknown → ``en``)."""
+    from .analysis import language_of
+
+    return language_of(code)
