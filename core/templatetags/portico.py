@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core import dates, languages
@@ -94,5 +95,5 @@ def content_lang(obj) -> str:
     """
     code = languages.content_language(obj)
     if not code:
-        return format_html(' dir="auto"')
+        return mark_safe(' dir="auto"')
     return format_html(' lang="{}" dir="{}"', code, languages.direction(code))
