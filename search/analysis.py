@@ -194,12 +194,17 @@ def variant_field(field: str, variant: str) -> str:
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
 
 
+def arabic_script(word: str) -> bool:
+    """Whether ``word`` is written in the Arabic script (Persian)."""
+    return bool(_ARABIC_SCRIPT.search(word))
+
+
 @functools.lru_cache(maxsize=200_000)
 def match_keys(word: str) -> frozenset[str]:
     """Every form ``word`` takes in the analyses of its script (Persian for Arabic letters;
     English and Romanian for the others): two words match (in snippets) when they share
     one."""
-    variants = ("fa",) if _ARABIC_SCRIPT.search(word) else ("en", "ro", "rof")
+    variants = ("fa",) if arabic_script(word) else ("en", "ro", "rof")
     keys = set()
     for variant in variants:
         found = terms(word, variant)

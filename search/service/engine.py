@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.utils.translation import gettext as _
 
 from .. import query as query_parsing
@@ -123,18 +121,15 @@ class SearchService(PageSearch, Spelling, Typeahead, Similar):
         )
 
 
-_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
-
-
 def with_compounds(groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """Persian words written apart or together meet: neighbours written together join both
     neighbours' groups as an alternative (``رمز`` ``عبور`` ↔ ``رمزعبور``)."""
-    from ..analysis import terms
+    from ..analysis import arabic_script, terms
 
     heads = [g[0] for g in groups]
     extra: dict[int, list[str]] = {}
     for index, (first, second) in enumerate(zip(heads, heads[1:], strict=False)):
-        if _ARABIC_SCRIPT.search(first) and _ARABIC_SCRIPT.search(second):
+        if arabic_script(first) and arabic_script(second):
             joined = first.replace("\u200c", "") + second.replace("\u200c", "")
             # Not when joining only adds a prefix the stemmer strips (می خواهم → خواهم):
             # the part alone already finds it, and counting it twice skews the ranking.
