@@ -90,3 +90,55 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": item},
                 )
         return super()._check_values(value)
+
+
+NUL = "\x00"
+
+
+def _holds_nul(values) -> bool:
+    return any(NUL in value for value in values if isinstance(value, str))
+
+
+def nul_response(request):
+    from django.http import JsonResponse
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    message = _(
+        "What you sent contains a null character (U+0000), which no text can hold. "
+        "Remove it and try again."
+    )
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if wants_json or request.path.startswith("/api/"):
+        return JsonResponse({"error": {"status": 400, "message": message}}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+class NulCharacterMiddleware:
+    """Answer 400 to a request whose address, query or form holds a null character.
+
+    No text a person types contains U+0000, and PostgreSQL cannot store it: left alone it
+    would reach a view's query or ``save()`` and end as a database error (a 500). Checked
+    once here for the path, every query value and every form value, so no view has to
+    (uploaded files' names lose theirs in Django's parser). Other bodies (JSON) are left
+    to the views that parse them.
+    """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if NUL in request.path or self._in_query(request) or self._in_form(request):
+            return nul_response(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _in_query(request) -> bool:
+        return any(NUL in key or _holds_nul(values) for key, values in request.GET.lists())
+
+    def _in_form(self, request) -> bool:
+        if request.method != "POST" or request.content_type not in self.FORM_TYPES:
+            return False
+        return any(NUL in key or _holds_nul(values) for key, values in request.POST.lists())

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Oversized uploads end here with a 413, before the CSRF check reads the form.
     "core.uploads.UploadLimitMiddleware",
+    # A null character in the address or a form ends here with a 400 (no text holds one).
+    "core.params.NulCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "users.mfa.RequireStaffMFAMiddleware",

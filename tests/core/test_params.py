@@ -45,3 +45,39 @@ def test_product_choices_still_take_real_ids(products):
     form = SubscriptionsForm({"products": [str(products["relay"].pk)]})
     assert form.is_valid()
     assert list(form.cleaned_data["products"]) == [products["relay"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "how",
+    ["path", "query", "query key", "form", "multipart"],
+)
+def test_a_null_character_anywhere_is_a_clear_400_and_saves_nothing(client, member, how):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.models import SupportFlow
+
+    client.force_login(member)
+    before = SupportFlow.objects.count()
+    if how == "path":
+        response = client.get("/community/tags/a%00b/")
+    elif how == "query":
+        response = client.get("/search/", {"q": "pass\x00word"})
+    elif how == "query key":
+        response = client.get("/search/?q%00=x")
+    elif how == "form":
+        response = client.post("/support/new/", {"subject": "a\x00b"})
+    else:
+        response = client.post(
+            "/support/new/", {"subject": "a\x00b", "file": SimpleUploadedFile("a.txt", b"x")}
+        )
+    assert response.status_code == 400
+    assert "null character" in response.content.decode()
+    assert SupportFlow.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_null_character_answers_json_to_scripts(client):
+    response = client.get("/api/v1/search", {"q": "a\x00"})
+    assert response.status_code == 400
+    assert response.json()["error"]["status"] == 400
