@@ -7,8 +7,10 @@ sign-in) and coming back to step 2. Writes go through ``tickets.services``.
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from segments.models import Segment
@@ -18,8 +20,11 @@ from .models import FlowQuery, SupportFlow
 
 FLOW_KEY = "support_flow"
 DRAFT_KEY = "support_draft"
-SEARCHES_KEY = "support_recent_searches"
+SEARCHES_KEY = "support_searches_id"
 MAX_SEARCHES = 5
+# Recent searches of a browser that has a session live in the cache beside it, not in it:
+# a search is a read and rewrites no session row.
+SEARCHES_CACHE_SECONDS = 6 * 60 * 60
 
 
 def current_flow(request) -> SupportFlow | None:
@@ -50,7 +55,7 @@ def flow_for(request, *, product: Segment | None = None) -> SupportFlow:
     if flow is None:
         flow = services.start_flow(request.user, product=product)
         request.session[FLOW_KEY] = str(flow.pk)
-        for query in request.session.pop(SEARCHES_KEY, []):
+        for query in pop_recent_searches(request):
             services.record_suggestions(flow, query, [], source=FlowQuery.Source.SITE_SEARCH)
     return flow
 
@@ -60,18 +65,44 @@ def end_flow(request) -> None:
     request.session.pop(DRAFT_KEY, None)
 
 
+def _searches_cache_key(request, *, create: bool = False) -> str | None:
+    """Where this browser's recent searches are kept: the cache, under an id the session
+    holds (written once per session, and kept when signing in cycles the session key)."""
+    token = request.session.get(SEARCHES_KEY)
+    if not isinstance(token, str):
+        if not create:
+            return None
+        token = request.session[SEARCHES_KEY] = secrets.token_hex(16)
+    return f"support:searches:{token}"
+
+
+def recent_searches(request) -> list[str]:
+    """What this browser searched the site for lately (oldest first, at most five)."""
+    key = _searches_cache_key(request)
+    return list(cache.get(key) or []) if key else []
+
+
+def pop_recent_searches(request) -> list[str]:
+    searches = recent_searches(request)
+    key = _searches_cache_key(request)
+    if key:
+        cache.delete(key)
+    return searches
+
+
 def remember_search(request, query: str) -> None:
     """For the site search: remember what was searched, so the support flow that may follow
     shows agents what the customer already tried."""
     query = " ".join(str(query or "").split())[:200]
     # A search is a read: it never starts a session (a visitor without one who goes on to
-    # Contact support carries the query in the link instead). A request that writes the
-    # session anyway (a saved draft) remembers it.
+    # Contact support carries the query in the link instead), and the searches themselves
+    # live in the cache, so only a session's first remembered search writes it (the id).
     session = request.session
     if not query or not (session.session_key or session.modified):
         return
-    searches = [q for q in request.session.get(SEARCHES_KEY, []) if q != query]
-    request.session[SEARCHES_KEY] = [*searches, query][-MAX_SEARCHES:]
+    key = _searches_cache_key(request, create=True)
+    searches = [q for q in recent_searches(request) if q != query]
+    cache.set(key, [*searches, query][-MAX_SEARCHES:], SEARCHES_CACHE_SECONDS)
 
 
 def load_draft(request) -> dict:

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import grant
-from tickets import flow as flows
 from tickets import reports, services
 from tickets.models import FlowQuery, FlowSuggestion, FunnelEvent, SupportFlow, Ticket
 
@@ -152,10 +151,9 @@ def test_an_anonymous_flow_becomes_the_members_after_sign_in(client, typed, cust
     assert flow.user == customer
 
 
-def test_a_site_search_before_contact_support_is_linked(client, typed, home):
-    session = client.session
-    session[flows.SEARCHES_KEY] = ["webhook 401"]
-    session.save()
+def test_a_site_search_before_contact_support_is_linked(client, typed, home, customer):
+    client.force_login(customer)
+    client.get("/search/", {"q": "webhook 401"})
     typed()
     flow = SupportFlow.objects.get()
     assert flow.queries.filter(source=FlowQuery.Source.SITE_SEARCH, text="webhook 401").exists()
