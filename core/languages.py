@@ -53,3 +53,39 @@ def is_bidi(code: str) -> bool:
 
 def direction(code: str) -> str:
     return "rtl" if is_bidi(code) else "ltr"
+
+
+def writing_language(*candidates: str | None) -> str:
+    """The first of ``candidates`` that the site offers (``"fa-IR"`` counts as ``"fa"``),
+    else the active interface language, else the site's default: the language new content
+    is filed under when its author did not say."""
+    known = {code for code, _name in settings.LANGUAGES}
+    for candidate in (*candidates, translation.get_language(), settings.LANGUAGE_CODE):
+        base = (candidate or "").split("-")[0].lower()
+        if base in known:
+            return base
+    return "en"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each offered language under its own name ("فارسی", "Română"), for choosing the
+    language something is written in."""
+    choices = []
+    for code, name in settings.LANGUAGES:
+        try:
+            local = translation.get_language_info(code)["name_local"]
+        except KeyError:
+            local = str(name)
+        choices.append((code, local))
+    return choices
+
+
+def language_form_field(**kwargs):
+    """A form field for the language a text is written in, starting at the interface's
+    language (``initial`` is computed per form, at render time)."""
+    from django import forms
+    from django.utils.translation import gettext_lazy as _
+
+    kwargs.setdefault("label", _("Language"))
+    kwargs.setdefault("required", False)
+    return forms.TypedChoiceField(choices=language_choices, coerce=writing_language, **kwargs)

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import language_form_field, writing_language
 from core.params import IdField, ModelChoiceField, parse_id
 from core.submissions import SubmissionTokenMixin
 from segments.models import Segment
@@ -55,6 +56,9 @@ class QuestionForm(SubmissionTokenMixin, HoneypotMixin, forms.Form):
         queryset=Segment.objects.filter(kind=Segment.Kind.PRODUCT),
         empty_label=_("Choose a product"),
     )
+    language = language_form_field(
+        help_text=_("The language you write in: readers of that language see it first."),
+    )
     tags = forms.CharField(
         label=_("Tags"),
         widget=forms.TextInput(
@@ -75,6 +79,7 @@ class QuestionForm(SubmissionTokenMixin, HoneypotMixin, forms.Form):
         (``visibility.products_for``), plus the question's ``current_product`` when
         editing, so an edit never has to move a question."""
         super().__init__(*args, **kwargs)
+        self.fields["language"].initial = self.initial.get("language") or writing_language()
         products = visibility.products_for(user)
         if current_product is not None:
             products = products | Segment.objects.filter(pk=current_product.pk)
@@ -103,6 +108,7 @@ class QuestionForm(SubmissionTokenMixin, HoneypotMixin, forms.Form):
             "product": question.product_id,
             "tags": services.tag_string(question),
             "body": question.body,
+            "language": question.language,
         }
         return cls(data, initial=initial, user=user, current_product=question.product)
 

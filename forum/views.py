@@ -242,6 +242,7 @@ def ask(request):
                         body=data["body"],
                         product=data["product"],
                         tags=data["tags"],
+                        language=data.get("language") or None,
                     )
                 except ForumError as error:
                     form.add_error(None, error.message)
@@ -288,6 +289,7 @@ def edit_question(request, pk: int):
                     body=data["body"],
                     tags=data["tags"],
                     product=data["product"],
+                    language=data.get("language") or None,
                 )
             except ForumError as error:
                 form.add_error(None, error.message)

@@ -44,6 +44,18 @@ def staff(db):
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the site's default language: a request leaves its language
+    active in the thread, and signing in keeps the language being read on the account."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache (rate limits, Wagtail's renditions, cached
     fragments of another test's database)."""

@@ -10,6 +10,7 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import language_form_field, writing_language
 from core.params import IdField, ModelChoiceField
 from core.submissions import SubmissionTokenMixin
 from segments.models import Segment
@@ -151,6 +152,9 @@ class TicketForm(SubmissionTokenMixin, forms.Form):
         ),
         widget=forms.Textarea(attrs={"rows": 10}),
     )
+    language = language_form_field(
+        help_text=_("The language you write in: we answer in it."),
+    )
     priority = forms.TypedChoiceField(
         label=_("Priority"),
         help_text=_("How much does this affect your business right now?"),
@@ -170,6 +174,7 @@ class TicketForm(SubmissionTokenMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products()
+        self.fields["language"].initial = self.initial.get("language") or writing_language()
         self.fields["categories"].choices = conf.categories()
         self.fields["attachments"].help_text = attachments_help()
         if not conf.categories():

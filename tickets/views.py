@@ -274,6 +274,7 @@ def _file_from(request, form, flow, submission):
             categories=data.get("categories") or (),
             files=data["attachments"],
             flow=flow,
+            language=data.get("language") or None,
         )
     except TicketError as error:
         form.add_error(None, error.message)

@@ -38,7 +38,7 @@ class TicketFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Ticket
-        fields = ["status", "priority", "product", "assignee"]
+        fields = ["status", "priority", "product", "language", "assignee"]
 
 
 class TicketIndexView(IndexView):
@@ -69,6 +69,9 @@ class TicketViewSet(ModelViewSet):
         "__str__",
         Column("requester", label=_("Requester"), accessor="requester"),
         Column("product", label=_("Product"), accessor="product"),
+        Column(
+            "language", label=_("Language"), accessor="get_language_display", sort_key="language"
+        ),
         Column(
             "priority", label=_("Priority"), accessor="get_priority_display", sort_key="priority"
         ),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.languages import writing_language
 from segments.models import Segment
 
 from .. import limits, permissions
@@ -60,7 +60,7 @@ def ask_question(
         product=product,
         author=author,
         restricted=restricted,
-        language=_question_language(language),
+        language=writing_language(language),
         created_at=now,
         last_activity_at=now,
         awaiting_review=not trusted and limits.needs_review(body, plain=title),
@@ -75,18 +75,12 @@ def ask_question(
     return question
 
 
-def _question_language(language: str | None) -> str:
-    known = {code for code, _name in settings.LANGUAGES}
-    for candidate in (language, translation.get_language(), settings.LANGUAGE_CODE):
-        base = (candidate or "").split("-")[0].lower()
-        if base in known:
-            return base
-    return "en"
-
-
 @transaction.atomic
-def edit_question(question: Question, editor, *, title: str, body: str, tags, product=None):
-    """Change a question's text, tags (and product); keeps a ``PostRevision``."""
+def edit_question(
+    question: Question, editor, *, title: str, body: str, tags, product=None, language=None
+):
+    """Change a question's text, tags (and product, language); keeps a ``PostRevision``
+    when the text, tags or product change."""
     if not permissions.can_edit(question, editor):
         raise NotAllowed(_("You can only edit your own posts."))
     permissions.ensure_can_participate(editor)
@@ -104,7 +98,13 @@ def edit_question(question: Question, editor, *, title: str, body: str, tags, pr
         new_tags,
         product.pk,
     ):
+        if language and writing_language(language) != question.language:
+            question.language = writing_language(language)
+            question.save(update_fields=["language"])
+            send_post_changed(question, "edited")
         return question
+    if language:
+        question.language = writing_language(language)
     moderator = is_moderator(editor)
     now = timezone.now()
     PostRevision.objects.create(

@@ -85,6 +85,10 @@ class Ticket(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"))
+    #: The language the customer wrote in (agents see it; answers are expected in it).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en", db_index=True
+    )
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL, db_index=True
     )

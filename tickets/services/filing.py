@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.languages import writing_language
 from segments.models import Segment
 
 from .. import attachments, conf
@@ -92,8 +93,10 @@ def file_ticket(
     enforce_limits: bool = True,
     notify: bool = True,
     at=None,
+    language: str | None = None,
 ) -> Ticket:
-    """A customer files a ticket (the end of a support flow, when there is one)."""
+    """A customer files a ticket (the end of a support flow, when there is one), in
+    ``language`` (by default the language of the interface they used)."""
     if not getattr(requester, "is_authenticated", False) or not requester.is_active:
         raise NotAllowed(_("Sign in to send a request to support."))
     subject, description = clean_subject(subject), clean_description(description)
@@ -110,6 +113,7 @@ def file_ticket(
         product=product,
         subject=subject,
         description=description,
+        language=writing_language(language),
         priority=priority,
         flow=flow,
         created_at=now,
