@@ -95,3 +95,33 @@ def human_since(value, now=None) -> str:
         return ""
     text = timesince(value, now)
     return persian_digits(text) if uses_jalali() else text
+
+
+# Languages whose numbers are written with their own digits.
+NATIVE_DIGIT_LANGUAGES = frozenset({"fa"})
+
+
+class LocalNumber(int):
+    """A whole number that prints with the active language's digits (``۱۲`` in Persian)
+    and still counts as itself: ``{% blocktranslate count counter=n|number %}`` picks the
+    plural form from the number and shows it in the reader's digits."""
+
+    def __str__(self) -> str:
+        text = int.__repr__(self)
+        return persian_digits(text) if _language() in NATIVE_DIGIT_LANGUAGES else text
+
+    def __format__(self, spec: str) -> str:
+        return str(self) if not spec else int.__format__(self, spec)
+
+    def __repr__(self) -> str:
+        return f"LocalNumber({int.__repr__(self)})"
+
+
+def local_number(value):
+    """``value`` as a ``LocalNumber`` when it is a whole number (or the text of one),
+    else unchanged."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return LocalNumber(value)
+    return value

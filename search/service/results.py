@@ -93,6 +93,12 @@ class Result:
     def key(self) -> str:
         return self.id
 
+    @property
+    def language(self) -> str:
+        """The language the item is written in (its indexed locale)."""
+        document = self.document
+        return (document.locale if document is not None else "") or ""
+
     def as_api(self) -> dict:
         return {
             "type": self.type,
@@ -103,6 +109,7 @@ class Result:
             "products": self.products,
             "tags": self.tags,
             "updated": self.updated.isoformat() if self.updated else None,
+            "language": self.language,
         }
 
 

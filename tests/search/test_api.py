@@ -7,7 +7,17 @@ from tests.factories import grant, make_article, make_category
 
 pytestmark = pytest.mark.django_db
 
-RESULT_KEYS = {"type", "title", "url", "snippet", "score", "products", "tags", "updated"}
+RESULT_KEYS = {
+    "type",
+    "title",
+    "url",
+    "snippet",
+    "score",
+    "products",
+    "tags",
+    "updated",
+    "language",
+}
 
 
 @pytest.fixture

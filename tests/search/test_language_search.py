@@ -87,3 +87,25 @@ def test_persian_spellings_through_the_service(questions):
     # Arabic letters, no joiner, Latin digits: how people type.
     for typed in ("خطاي 404", "ميشوم", "داشبورد"):
         assert questions["fa"].title in titles(search(typed, reader="fa")), typed
+
+
+def test_each_result_carries_its_language_on_the_page_and_in_the_api(client, home, products, sync):
+    from forum import services as forum
+    from tests.factories import UserFactory
+
+    author = UserFactory(username="nasrin")
+    forum.ask_question(
+        author,
+        title="صورتحساب ماهانه کجاست؟",
+        body="صورتحساب ماهانه را در تنظیمات پیدا نمی‌کنم.",
+        product=products["ledger"],
+        tags="صورتحساب",
+        language="fa",
+        enforce_limits=False,
+    )
+    sync()
+    html = client.get("/search/", {"q": "صورتحساب"}).content.decode()
+    assert '<html lang="en" dir="ltr"' in html
+    assert 'class="content-lang" lang="fa" dir="rtl">' in html
+    api = client.get("/api/v1/search", {"q": "صورتحساب"}).json()
+    assert [r["language"] for r in api["results"]] == ["fa"]
