@@ -74,3 +74,50 @@ def test_persian_on_a_phone(page, home, tmp_path):
         expect(html).to_have_attribute("dir", "rtl")
         assert no_horizontal_overflow(page), path
         page.screenshot(path=str(tmp_path / shot), full_page=True)
+
+
+def test_a_persian_member_asks_and_files_a_request_in_persian(
+    page, login, home, products, tmp_path
+):
+    from forum.models import Question
+    from tests.factories import UserFactory
+    from tickets.models import Ticket
+
+    member = UserFactory(username="reza", display_name="رضا", language="fa")
+    login(member)  # the sign-in form is read in English; the account reads in Persian
+    page.set_viewport_size(PHONE)
+    html = page.locator("html")
+
+    page.goto("/community/ask/")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(page.locator("select[name=language]")).to_have_value("fa")
+    page.locator("input[name=title]").fill("چطور رمز عبور حساب را عوض کنم؟")
+    page.locator("select[name=product]").select_option(label="Ledger")
+    page.locator("input[name=tags]").fill("رمز عبور")
+    page.locator("textarea[name=body]").fill(
+        "در تنظیمات حساب گزینه‌ای برای تغییر رمز عبور پیدا نمی‌کنم."
+    )
+    assert no_horizontal_overflow(page)
+    page.screenshot(path=str(tmp_path / "ask-fa-390.png"), full_page=True)
+    page.locator("form[data-forum-ask] button[type=submit]").click()
+    expect(page.locator("#question-title")).to_have_text("چطور رمز عبور حساب را عوض کنم؟")
+    expect(page.locator("#question-title .content-lang")).to_have_attribute("dir", "rtl")
+    assert Question.objects.get().language == "fa"
+
+    page.goto("/support/new/")
+    expect(html).to_have_attribute("dir", "rtl")
+    page.locator("label", has_text="Ledger").click()
+    page.locator("input[name=subject]").fill("صورتحساب ماه گذشته دانلود نمی‌شود")
+    page.locator("button[name=action][value=continue]").click()
+    page.wait_for_load_state()
+    expect(page.locator("input[name=subject]")).to_have_value("صورتحساب ماه گذشته دانلود نمی‌شود")
+    page.locator("textarea[name=description]").fill("دکمهٔ دانلود خطای ۵۰۰ می‌دهد.")
+    expect(page.locator("select[name=language]")).to_have_value("fa")
+    assert no_horizontal_overflow(page)
+    page.screenshot(path=str(tmp_path / "support-details-fa-390.png"), full_page=True)
+    page.locator("form.support-ticket-form button[type=submit]").click()
+    expect(page.locator("#ticket-title")).to_have_text("صورتحساب ماه گذشته دانلود نمی‌شود")
+    expect(html).to_have_attribute("dir", "rtl")
+    assert no_horizontal_overflow(page)
+    page.screenshot(path=str(tmp_path / "ticket-fa-390.png"), full_page=True)
+    assert Ticket.objects.get().language == "fa"
