@@ -99,6 +99,8 @@ MIDDLEWARE = [
     # A signed-in member reads in their account's language (after Locale and Authentication).
     "users.language.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Anonymous visitors without a session get whole pages from the cache.
+    "core.pagecache.AnonymousPageCacheMiddleware",
     # Oversized uploads end here with a 413, before the CSRF check reads the form.
     "core.uploads.UploadLimitMiddleware",
     # A null character in the address or a form ends here with a 400 (no text holds one).
@@ -543,6 +545,17 @@ PORTICO_UPLOAD_MAX_REQUEST_BYTES = (
     TICKETS_ATTACHMENT_MAX_BYTES * TICKETS_ATTACHMENT_MAX_FILES + 1024 * 1024
 )
 PORTICO_UPLOAD_UNCAPPED_PATHS = ["/admin/"]
+
+# Whole pages for anonymous visitors without a session, from the cache (core/pagecache.py).
+PORTICO_PAGE_CACHE = env_bool("PORTICO_PAGE_CACHE", True)
+PORTICO_PAGE_CACHE_SECONDS = int(os.environ.get("PORTICO_PAGE_CACHE_SECONDS") or 60)
+# Never cached: personal or acting pages, and reads that count something (search log,
+# question views).
+PORTICO_PAGE_CACHE_SKIP_PATHS = [
+    "/admin/", "/_util/", "/account/", "/support/", "/api/", "/search/", "/i18n/",
+    "/media/", "/documents/", "/feedback/", "/community/q/", "/community/ask/",
+    "/community/settings/", "/community/unsubscribe/", "/healthz", "/readyz", "/metrics",
+]  # fmt: skip
 FILE_UPLOAD_HANDLERS = [
     "core.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
