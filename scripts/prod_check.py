@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 STARTED = time.monotonic()
+OUTAGE_SECONDS = 6
 PASSWORD = "prod-check-" + secrets.token_hex(8)
 # A 1×1 PNG: the ticket's attachment.
 PNG = bytes.fromhex(
@@ -615,7 +616,7 @@ class ProdCheck:
         self.staff = account("ops-editor", is_staff=True, is_superuser=True)
         self.totp_secret = generate_totp_secret()
         TOTP.activate(self.staff, self.totp_secret)
-        self.members = [account(f"member-{n}") for n in range(1, 5)]
+        self.members = [account(f"member-{n}") for n in range(1, 7)]
         self.product = Segment.objects.create(
             kind=Segment.Kind.PRODUCT, slug="relay", name="Relay", description="Messaging."
         )
@@ -680,7 +681,6 @@ class ProdCheck:
                 raise CheckFailed(f"Staff sign-in did not ask for the code: {response.location}")
             page = expect(browser.get(response.location), 200, what="the code page")
             form = find_form(page.text, field="code")
-            # A code is taken once: wait for the next time step if this one was used.
             code = format_hotp_value(hotp_value(self.totp_secret, int(time.time()) // 30))
             response = browser.submit(page, form, {"code": code}, follow=False)
             expect(response, 302, what="the authenticator code")
@@ -833,11 +833,12 @@ class ProdCheck:
         n = 0
         while not stop.is_set():
             n += 1
-            # One write in six is a question (members may ask 10 an hour), spread over
+            # One write in eight is a question (a member may ask 10 an hour), spread over
             # the members like the rest.
-            kind = ("answer", "comment", "reply", "answer", "comment", "ask")[n % 6]
-            who = self.browsers[(n + n // 6) % len(self.browsers)]
-            other = self.browsers[(n + n // 6 + 1) % len(self.browsers)]
+            kind = ("answer", "comment", "reply", "answer", "comment", "reply", "answer",
+                    "ask")[n % 8]  # fmt: skip
+            who = self.browsers[(n + n // 8) % len(self.browsers)]
+            other = self.browsers[(n + n // 8 + 1) % len(self.browsers)]
             try:
                 if kind == "ask":
                     self.questions_asked.append(
@@ -873,10 +874,15 @@ class ProdCheck:
         try:
             wait_until(lambda: len(done) >= 2 or failures, "writes before the kill", seconds=120)
             kill()
-            killed_at = len(done)
+            killed_at, down_since = len(done), time.monotonic()
             step(f"Killed the {name} (SIGKILL) during writes")
-            wait_until(lambda: len(done) >= killed_at + 4 or failures, f"writes without the {name}",
-                       seconds=180)  # fmt: skip
+
+            def down_long_enough():
+                # A few writes and at least OUTAGE_SECONDS without it (pacing, not a check).
+                elapsed = time.monotonic() - down_since
+                return failures or (len(done) >= killed_at + 4 and elapsed >= OUTAGE_SECONDS)
+
+            wait_until(down_long_enough, f"writes without the {name}", seconds=180)
             during = len(done) - killed_at
             restart()
             back_at = len(done)
