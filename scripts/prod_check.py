@@ -396,7 +396,7 @@ def expect(response: Response, *statuses: int, what: str) -> Response:
 class ProdCheck:
     def __init__(self, options):
         self.options = options
-        self.folder = Path(tempfile.mkdtemp(prefix="portico-prod-check-"))
+        self.folder = Path()  # made once the prerequisites are there
         self.tally = Tally()
         self.results: list[tuple[str, str]] = []
         self.services: list[Service] = []
@@ -492,6 +492,14 @@ class ProdCheck:
 
     def bring_up(self) -> None:
         with self._admin() as admin:
+            # Scratch databases of earlier runs that were killed before cleaning up.
+            names = admin.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_prodcheck\\_%'"
+            ).fetchall()
+            for (name,) in names:
+                pid = name.rsplit("_", 1)[-1]
+                if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{self.database_name}"')
         self.database_created = True
@@ -1121,6 +1129,7 @@ class ProdCheck:
 
     def run(self) -> int:
         self.preflight()
+        self.folder = Path(tempfile.mkdtemp(prefix="portico-prod-check-"))
         ok = False
         try:
             self.bring_up()
