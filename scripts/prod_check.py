@@ -116,6 +116,7 @@ class Service:
         self.log_path = folder / f"{name}.log"
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self.expected_down = False  # killed on purpose: the supervisor leaves it alone
 
     def start(self) -> None:
         self.starts += 1
@@ -561,6 +562,9 @@ class ProdCheck:
         self.services = [self.gunicorn, self.worker, self.beat, self.redis]
         for service in (self.gunicorn, self.worker, self.beat):
             service.start()
+        self.restarts: list[str] = []
+        self.supervisor_stop = threading.Event()
+        threading.Thread(target=self.supervise, args=(self.supervisor_stop,), daemon=True).start()
         self.wait_worker_ready()
         wait_until(
             lambda: (
@@ -579,12 +583,35 @@ class ProdCheck:
             + ", ".join(f"{k}={v['status']}" for k, v in ready.items())
         )
 
+    def supervise(self, stop: threading.Event) -> None:
+        """What systemd does for the units in deploy/systemd (Restart=on-failure,
+        RestartSec=5): a process that exits by itself is started again, and the summary
+        says so."""
+        while not stop.wait(1):
+            for service in (self.gunicorn, self.worker, self.beat):
+                if service.expected_down or service.process is None:
+                    continue
+                code = service.process.poll()
+                if code is None:
+                    continue
+                tail = service.log_since_start()[-4000:]
+                at = tail.rfind("Unrecoverable error")
+                reason = [tail[at : at + 90].replace('\\"', '"')] if at >= 0 else []
+                self.restarts.append(
+                    f"{service.name} exited ({code}: {reason[-1] if reason else 'see its log'})"
+                )
+                step(f"Supervisor: the {service.name} exited by itself ({code}); starting it again")
+                if stop.wait(5):
+                    return
+                service.start()
+
     def wait_worker_ready(self) -> None:
         wait_until(lambda: " ready." in self.worker.log_since_start(), "the worker", seconds=120)
 
     def readyz_ok(self):
         response = Browser(self.ports["app"], Tally()).get("/readyz")
         checks = json.loads(response.body)["checks"]
+        self.last_readyz = checks  # for the message when it never gets there
         if response.status == 200 and all(c["status"] == "ok" for c in checks.values()):
             return checks
         return None
@@ -906,10 +933,12 @@ class ProdCheck:
         self.record(f"Kill {name}", f"{len(done)} writes, {during} while down, 0 errors")
 
     def kill_worker(self) -> None:
+        self.worker.expected_down = True
         self.worker.kill()
 
     def restart_worker(self) -> None:
         self.worker.start()
+        self.worker.expected_down = False
         self.wait_worker_ready()
 
     def kill_broker(self) -> None:
@@ -1015,7 +1044,13 @@ class ProdCheck:
         return wanted
 
     def recover(self) -> None:
-        ready = wait_until(self.readyz_ok, "/readyz ok after the restarts", seconds=120)
+        try:
+            ready = wait_until(self.readyz_ok, "/readyz ok after the restarts", seconds=120)
+        except CheckFailed as exc:
+            raise CheckFailed(
+                f"{exc}; last /readyz: {getattr(self, 'last_readyz', None)}"
+            ) from None
+        self.wait_worker_ready()  # restarted by the supervisor if it exited
         step(
             "After the restarts /readyz: "
             + ", ".join(f"{k}={v['status']}" for k, v in ready.items())
@@ -1155,6 +1190,8 @@ class ProdCheck:
             *self.results,
             ("Flow requests", f"{sum(self.tally.statuses.values())} ({statuses})"),
         ]
+        restarts = getattr(self, "restarts", [])
+        rows.append(("Supervisor restarts", "; ".join(restarts) if restarts else "none"))
         rows.append(("Run time", f"{time.monotonic() - STARTED:.0f}s"))
         width = max(len(name) for name, _ in rows)
         print("\n== make prod-check " + ("passed" if ok else "FAILED") + " ==")
@@ -1164,6 +1201,10 @@ class ProdCheck:
             print(f"  Logs: {self.folder}")
 
     def tear_down(self, ok: bool) -> None:
+        if hasattr(self, "supervisor_stop"):
+            self.supervisor_stop.set()
+            for service in (self.gunicorn, self.worker, self.beat):
+                service.expected_down = True
         for service in (getattr(self, "beat", None), getattr(self, "worker", None),
                         getattr(self, "gunicorn", None), self.redis):  # fmt: skip
             if service is not None:
