@@ -14,7 +14,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
-.PHONY: lock install demo serve test lint check test-sqlite test-postgres test-browser browser-deps deploy-deps i18n-deps messages fonts clean
+.PHONY: lock install demo serve test lint check test-sqlite test-postgres prod-check test-browser browser-deps deploy-deps i18n-deps messages fonts clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,8 +54,8 @@ demo: install
 serve: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: lint, checks, the whole suite on SQLite, then again on PostgreSQL
-test: install browser-deps deploy-deps i18n-deps lint check test-sqlite test-postgres
+## make test: lint, checks, the whole suite on SQLite, again on PostgreSQL, then prod-check
+test: install browser-deps deploy-deps i18n-deps lint check test-sqlite test-postgres prod-check
 
 lint: install
 	$(BIN)/ruff check .
@@ -81,6 +81,15 @@ test-postgres: install
 		echo "Skipped the PostgreSQL run: no server answers at $(POSTGRES_TEST_URL)."; \
 		echo "Start PostgreSQL (or set POSTGRES_TEST_URL) to run it."; \
 	fi
+
+## make prod-check: the production topology on this machine (gunicorn with 2 workers on
+## PostgreSQL, its own redis-server, Celery worker and beat, osmem-server as OpenSearch)
+## driven over HTTP, with the worker, broker and search server killed during writes, then
+## a bounded load run (scripts/prod_check.py). Fails on CI without PostgreSQL or Redis.
+PROD_CHECK_OPTIONS ?=
+prod-check: install
+	@echo "== Production check: the deployed topology on this machine =="
+	POSTGRES_TEST_URL=$(POSTGRES_TEST_URL) $(BIN)/python scripts/prod_check.py $(PROD_CHECK_OPTIONS)
 
 test-browser: install browser-deps
 	env -u DATABASE_URL $(BIN)/pytest -m browser

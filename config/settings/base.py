@@ -322,7 +322,13 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or 600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Workers look for messages whose timeout has passed every tenth of it (at most every
+    # minute). Kombu's default (every 10 × 10 s) would add up to 100 s to any timeout.
+    "unacked_restore_interval": max(1, min(60, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "portico")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -340,10 +346,14 @@ OUTBOX_DISPATCH_BATCH = 500  # rows per dispatcher run
 OUTBOX_PUBLISH_MAX_RETRIES = 1
 OUTBOX_PUBLISH_TIMEOUT = 2.0
 # How long a worker holds a row it runs; shorter than the visibility timeout, so a
-# redelivered message of a killed worker can take the row.
-OUTBOX_LEASE_SECONDS = 300
-# A row handed to the broker that has not run after this long is sent again (lost message).
-OUTBOX_REDISPATCH_SECONDS = 900
+# redelivered message of a killed worker can take the row (by default half of it, at most
+# 300 s; a system check refuses a lease that is not shorter).
+OUTBOX_LEASE_SECONDS = int(
+    os.environ.get("OUTBOX_LEASE_SECONDS") or min(300, max(1, CELERY_VISIBILITY_TIMEOUT // 2))
+)
+# A row handed to the broker that has not run after this long is sent again (lost message,
+# e.g. a broker restarted without persistence).
+OUTBOX_REDISPATCH_SECONDS = int(os.environ.get("OUTBOX_REDISPATCH_SECONDS") or 900)
 # A failed run waits base × 2^(attempts−1) seconds, capped; after this many runs, given up.
 OUTBOX_RETRY_BASE_SECONDS = 30
 OUTBOX_RETRY_MAX_SECONDS = 1800
@@ -357,6 +367,8 @@ EMAIL_BACKEND = os.environ.get(
     if os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
+# With EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: the folder it writes to.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(VAR_DIR / "emails")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
