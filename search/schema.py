@@ -215,6 +215,10 @@ class SearchHit:
     id: str
     score: float
     document: SearchDocument
+    #: Hybrid ranking: the lexical (BM25) and vector (cosine) scores fused into ``score``
+    #: (``None``: the document was not found that way).
+    lexical: float | None = None
+    semantic: float | None = None
 
 
 @dataclass

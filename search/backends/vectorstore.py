@@ -1,0 +1,247 @@
+"""Document vectors beside an embedded index version, searched exactly with numpy.
+
+One SQLite file per index version (``<version>/portico-vectors.sqlite3``): it is created,
+switched and dropped with the tantivy folder it sits in, so the atomic switch of
+``CURRENT`` covers both. A row holds a document's vector, the model that made it and the
+fields the vector side filters on before scoring (access terms, type, locale); hits are
+then confirmed by the lexical index with the query's own access terms and filters
+(``EmbeddedBackend.vector_search``), so both sides apply exactly the same rules.
+
+Readers keep the vectors of a version in memory, one matrix per model, and reload them
+when a write has changed the file (a generation counter in the file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+FILE_NAME = "portico-vectors.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (
+    id TEXT PRIMARY KEY,
+    parent TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL,
+    type TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    access TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vectors_parent ON vectors (parent);
+CREATE TABLE IF NOT EXISTS generation (value INTEGER NOT NULL);
+"""
+
+
+@dataclass
+class VectorRow:
+    id: str
+    model: str
+    vector: np.ndarray
+    type: str
+    locale: str
+    access: list[str]
+    parent: str = ""
+
+
+@dataclass
+class _Matrix:
+    """The vectors of one model, with what the pre-filter needs."""
+
+    ids: list[str]
+    vectors: np.ndarray
+    types: np.ndarray
+    locales: np.ndarray
+    access: dict[str, np.ndarray] = field(default_factory=dict)  # term -> row numbers
+
+
+@dataclass
+class _Loaded:
+    generation: int
+    models: dict[str, _Matrix]
+
+
+class VectorStore:
+    def __init__(self, folder: str | Path):
+        self.path = Path(folder) / FILE_NAME
+        self._local = threading.local()
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    # --- Connection -------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(_SCHEMA)
+            with connection:
+                if connection.execute("SELECT count(*) FROM generation").fetchone()[0] == 0:
+                    connection.execute("INSERT INTO generation (value) VALUES (0)")
+            self._local.connection = connection
+        return connection
+
+    def create(self) -> None:
+        self._connection()
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+            self._local.connection = None
+        self._loaded = None
+
+    # --- Writes -----------------------------------------------------------------------
+
+    def _write(self, statements: Iterable[tuple[str, Sequence]]) -> None:
+        connection = self._connection()
+        with connection:
+            for sql, params in statements:
+                if params and isinstance(params[0], tuple | list):
+                    connection.executemany(sql, params)
+                else:
+                    connection.execute(sql, params)
+            connection.execute("UPDATE generation SET value = value + 1")
+
+    def apply(
+        self,
+        *,
+        upserts: Sequence[VectorRow] = (),
+        without_vector: Sequence[str] = (),
+        deletes: Sequence[str] = (),
+        replace_children_of: Sequence[str] = (),
+    ) -> None:
+        """One transaction: children of the given parents go, then rows are written (and
+        documents indexed without a vector lose an old one), then deletes."""
+        statements: list[tuple[str, Sequence]] = []
+        if replace_children_of:
+            statements.append(
+                ("DELETE FROM vectors WHERE parent = ?", [(p,) for p in replace_children_of])
+            )
+        if upserts:
+            statements.append(
+                (
+                    "INSERT OR REPLACE INTO vectors (id, parent, model, type, locale, access, "
+                    "vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            r.id,
+                            r.parent or "",
+                            r.model,
+                            r.type,
+                            r.locale,
+                            json.dumps(sorted(set(r.access))),
+                            np.asarray(r.vector, dtype=np.float32).tobytes(),
+                        )
+                        for r in upserts
+                    ],
+                )
+            )
+        gone = [*without_vector, *deletes]
+        if gone:
+            statements.append(("DELETE FROM vectors WHERE id = ?", [(i,) for i in gone]))
+        if statements:
+            self._write(statements)
+
+    def ids(self) -> set[str]:
+        return {row[0] for row in self._connection().execute("SELECT id FROM vectors")}
+
+    # --- Reads ------------------------------------------------------------------------
+
+    def _generation(self) -> int:
+        return int(self._connection().execute("SELECT value FROM generation").fetchone()[0])
+
+    def _load(self) -> _Loaded:
+        generation = self._generation()
+        loaded = self._loaded
+        if loaded is not None and loaded.generation == generation:
+            return loaded
+        with self._lock:
+            loaded = self._loaded
+            if loaded is not None and loaded.generation == generation:
+                return loaded
+            rows: dict[str, list[tuple]] = {}
+            cursor = self._connection().execute(
+                "SELECT model, id, type, locale, access, vector FROM vectors ORDER BY id"
+            )
+            for model, *rest in cursor:
+                rows.setdefault(model, []).append(tuple(rest))
+            models = {}
+            for model, items in rows.items():
+                access: dict[str, list[int]] = {}
+                for number, item in enumerate(items):
+                    for term in json.loads(item[3]):
+                        access.setdefault(term, []).append(number)
+                models[model] = _Matrix(
+                    ids=[item[0] for item in items],
+                    vectors=np.vstack([np.frombuffer(item[4], dtype=np.float32) for item in items]),
+                    types=np.array([item[1] for item in items], dtype=object),
+                    locales=np.array([item[2] for item in items], dtype=object),
+                    access={t: np.array(n, dtype=np.int64) for t, n in access.items()},
+                )
+            self._loaded = _Loaded(generation=generation, models=models)
+            return self._loaded
+
+    def nearest(
+        self,
+        vectors: dict[str, np.ndarray],
+        *,
+        access: Sequence[str] | None,
+        types: Sequence[str] | None = None,
+        locales: Sequence[str] | None = None,
+        ids: Sequence[str] | None = None,
+        limit: int = 100,
+        floors: dict[str, float] | None = None,
+    ) -> list[tuple[str, float]]:
+        """The ``limit`` documents closest to the query vectors (cosine: vectors are
+        normalized), among those ``access`` allows (``None``: staff, every document) and
+        of the given types, locales and ids, at least ``floors[model]`` close;
+        ``(id, cosine)``, best first."""
+        if limit <= 0 or not vectors:
+            return []
+        loaded = self._load()
+        found: list[tuple[str, float]] = []
+        for model, query in vectors.items():
+            matrix = loaded.models.get(model)
+            if matrix is None or not matrix.ids:
+                continue
+            mask = np.ones(len(matrix.ids), dtype=bool)
+            if access is not None:
+                allowed = np.zeros(len(matrix.ids), dtype=bool)
+                for term in access:
+                    rows = matrix.access.get(term)
+                    if rows is not None:
+                        allowed[rows] = True
+                mask &= allowed
+            if types is not None:
+                mask &= np.isin(matrix.types, list(types))
+            if locales is not None:
+                mask &= np.isin(matrix.locales, list(locales))
+            if ids is not None:
+                mask &= np.isin(np.array(matrix.ids, dtype=object), list(ids))
+            rows = np.flatnonzero(mask)
+            if not len(rows):
+                continue
+            scores = matrix.vectors[rows] @ np.asarray(query, dtype=np.float32)
+            floor = (floors or {}).get(model)
+            if floor is not None:
+                keep = scores >= floor
+                rows, scores = rows[keep], scores[keep]
+                if not len(rows):
+                    continue
+            k = min(limit, len(rows))
+            top = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+            found += [(matrix.ids[rows[i]], float(scores[i])) for i in top]
+        best: dict[str, float] = {}
+        for doc_id, score in found:
+            best[doc_id] = max(score, best.get(doc_id, -2.0))
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
