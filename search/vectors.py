@@ -46,9 +46,10 @@ def semantic_enabled() -> bool:
 
 
 def passage_text(document: SearchDocument) -> str:
-    """What of a document is embedded: its title, then its summary or text."""
-    parts = [document.title, document.summary or document.text]
-    if not document.summary and document.accepted_answer and len(document.text) < 400:
+    """What of a document is embedded: its title, summary and text (the encoders read the
+    first 256–512 tokens), and the accepted answer of a short question."""
+    parts = [document.title, document.summary, document.text]
+    if document.accepted_answer and len(document.text) < 400:
         parts.append(document.accepted_answer)
     text = "\n".join(" ".join(p.split()) for p in parts if p and p.strip())
     return text[:PASSAGE_CHARS]

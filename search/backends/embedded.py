@@ -465,6 +465,7 @@ class EmbeddedBackend(SearchBackend):
         *,
         limit: int = 100,
         floors: dict[str, float] | None = None,
+        exempt: Sequence[str] = (),
     ) -> SearchResults:
         version = self.current_version()
         if version is None or not vectors or limit <= 0:
@@ -478,6 +479,7 @@ class EmbeddedBackend(SearchBackend):
             ids=filters.get("id"),
             limit=limit,
             floors=floors,
+            exempt=exempt,
         )
         if not nearest:
             return SearchResults(total=0, hits=[])

@@ -201,11 +201,12 @@ class VectorStore:
         ids: Sequence[str] | None = None,
         limit: int = 100,
         floors: dict[str, float] | None = None,
+        exempt: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
         """The ``limit`` documents closest to the query vectors (cosine: vectors are
         normalized), among those ``access`` allows (``None``: staff, every document) and
-        of the given types, locales and ids, at least ``floors[model]`` close;
-        ``(id, cosine)``, best first."""
+        of the given types, locales and ids, at least ``floors[model]`` close (but for
+        the ids in ``exempt``); ``(id, cosine)``, best first."""
         if limit <= 0 or not vectors:
             return []
         loaded = self._load()
@@ -235,6 +236,8 @@ class VectorStore:
             floor = (floors or {}).get(model)
             if floor is not None:
                 keep = scores >= floor
+                if exempt:
+                    keep |= np.isin(np.array(matrix.ids, dtype=object)[rows], list(exempt))
                 rows, scores = rows[keep], scores[keep]
                 if not len(rows):
                     continue

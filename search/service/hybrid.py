@@ -28,7 +28,7 @@ from .base import ServiceBase
 logger = logging.getLogger(__name__)
 
 #: Uses of search and their default semantic weight (tuned on the benchmarks' dev splits).
-DEFAULT_WEIGHTS = {"search": 0.5, "similar": 0.6, "suggestions": 0.6, "related": 0.5}
+DEFAULT_WEIGHTS = {"search": 0.5, "similar": 0.8, "suggestions": 0.8, "related": 0.5}
 #: The least cosine a document found by meaning alone needs, per model: below it, it is
 #: not about the query (e5's cosines crowd into 0.7–0.9, MiniLM's spread around 0).
 FLOORS = {"minilm": 0.25, "e5-small": 0.8}
@@ -112,10 +112,11 @@ class Hybrid(ServiceBase):
         return semantic_weights().get(use, 0.0)
 
     def semantic_hits(
-        self, query: SearchQuery, text: str, *, use: str, limit: int
+        self, query: SearchQuery, text: str, *, use: str, limit: int, found: Sequence[str] = ()
     ) -> list[SearchHit] | None:
         """The vector side's candidates for ``query`` (its access, filters, languages),
-        or ``None`` when there is none to have (off, unavailable, failed)."""
+        or ``None`` when there is none to have (off, unavailable, failed). Documents not
+        ``found`` lexically need a cosine of at least the model's floor (``FLOORS``)."""
         from ..vectors import query_vectors, semantic_enabled
 
         if self.semantic_weight(use) <= 0.0 or not semantic_enabled():
@@ -128,7 +129,9 @@ class Hybrid(ServiceBase):
             return None
         try:
             floors = None if self.mode == "semantic" else FLOORS
-            return backend.vector_search(query, vectors, limit=limit, floors=floors).hits
+            return backend.vector_search(
+                query, vectors, limit=limit, floors=floors, exempt=found
+            ).hits
         except Exception as exc:
             logger.warning(
                 "The vector search failed (%s: %s); searching lexically.", type(exc).__name__, exc
@@ -147,7 +150,9 @@ class Hybrid(ServiceBase):
     ) -> list[SearchHit]:
         """``lexical`` fused with the vector side's candidates (``lexical`` unchanged when
         search is lexical only)."""
-        semantic = self.semantic_hits(query, text, use=use, limit=limit)
+        semantic = self.semantic_hits(
+            query, text, use=use, limit=limit, found=[h.id for h in lexical]
+        )
         if semantic is None:
             return [] if self.mode == "semantic" else lexical
         if self.mode == "semantic":

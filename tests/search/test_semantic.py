@@ -20,6 +20,7 @@ from search.schema import SearchHit, SearchQuery
 from search.service import SearchService
 from search.service.hybrid import fuse, parse_weights
 from search.vectors import VectorCache, embed_documents
+from tests.search import test_access
 from tests.search.support import doc, make_backend
 
 # The service reads editors' synonyms from the database.
@@ -239,3 +240,75 @@ def _query_vector(text):
     from search.embeddings import get_encoder
 
     return get_encoder("en").encode_queries([text])[0]
+
+
+# --- Site content through the indexing queue and the database re-check -------------------
+
+secret = test_access.secret  # the restricted article and question of the access tests
+
+ARTICLE_PARAPHRASE = "experimental integration that continuously sends my data store content"
+QUESTION_PARAPHRASE = "new trial integration losing records overnight"
+RESTRICTED_TITLES = {"Warehouse beta connector", "Quetzalcoatl connector drops rows"}
+
+
+def _reachable_titles(user) -> set[str]:
+    from search import service
+    from search.service import SearchRequest
+
+    titles = set()
+    for text in (ARTICLE_PARAPHRASE, QUESTION_PARAPHRASE):
+        titles |= {r.title for r in service.search(SearchRequest(q=text), user).results}
+        titles |= {r.title for r in service.similar(text, user)}
+    return titles
+
+
+def test_a_restricted_items_paraphrase_finds_nothing_for_outsiders(
+    semantic, secret, products, other_member
+):
+    from tests.factories import grant
+
+    other_member.declared_products.set([products["ledger"]])  # declaring unlocks nothing
+    for user in (None, other_member):
+        assert not _reachable_titles(user) & RESTRICTED_TITLES
+    grant(other_member, products["ledger"])
+    member = type(other_member).objects.get(pk=other_member.pk)
+    # The same paraphrases reach them once access is granted: by meaning alone.
+    assert _reachable_titles(member) >= RESTRICTED_TITLES
+
+
+# --- OpenSearch (osmem-server): vectors in the source, the lexical candidates re-ranked ---
+
+
+@pytest.fixture
+def indexed_os(semantic, request, tmp_path):
+    backend = make_backend("osmem", request, tmp_path, vector_cache_path=tmp_path / "c.sqlite3")
+    backend.ensure_index()
+    backend.upsert(corpus())
+    backend.refresh()
+    yield backend
+    backend.drop_all()
+    backend.close()
+
+
+def test_opensearch_reranks_lexical_candidates_by_stored_vectors(indexed_os):
+    assert indexed_os.vector_mode == "rerank"
+    assert len(indexed_os.vector_cache()) == 4
+    vectors = {"minilm": _query_vector("cheaper yearly price when a partner renews")}
+    everything = [f"article:{n}" for n in range(1, 5)]
+    public = indexed_os.vector_search(SearchQuery(access=PUBLIC), vectors, exempt=everything)
+    assert "article:4" not in public.ids and len(public.ids) == 3
+    staff = indexed_os.vector_search(SearchQuery(access=None), vectors, exempt=everything)
+    assert staff.ids[0] == "article:4"
+    # Only the candidates given are scored: nothing is found by meaning alone.
+    assert indexed_os.vector_search(SearchQuery(access=None), vectors, exempt=[]).hits == []
+    # Searches do not carry the vectors back.
+    hit = indexed_os.search(SearchQuery(text="password")).hits[0]
+    assert hit.id == "article:2"
+
+
+def test_opensearch_hybrid_ranks_and_survives_an_encoder_failure(indexed_os, semantic):
+    service = SearchService(indexed_os, verify=False)
+    # "export" and "password" both match lexically; the meaning decides.
+    assert similar(service, "export my forgotten password reset link")[0] == "article:2"
+    semantic.SEARCH_EMBEDDINGS_MODELS = "en=no-such-model"
+    assert similar(SearchService(indexed_os, verify=False), "password") == ["article:2"]
