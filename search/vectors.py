@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -63,7 +64,7 @@ class VectorCache:
     """Vectors by (encoder version, text) hash, in a SQLite file shared by every version
     of an index: rebuilding the index embeds only texts it has not seen."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._local = threading.local()
 

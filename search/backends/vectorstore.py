@@ -53,13 +53,27 @@ class VectorRow:
 
 @dataclass
 class _Matrix:
-    """The vectors of one model, with what the pre-filter needs."""
+    """The vectors of one model, with what the pre-filter needs (types and locales as
+    small integer codes, access terms as row numbers)."""
 
     ids: list[str]
     vectors: np.ndarray
     types: np.ndarray
+    type_codes: dict[str, int]
     locales: np.ndarray
+    locale_codes: dict[str, int]
     access: dict[str, np.ndarray] = field(default_factory=dict)  # term -> row numbers
+    rows: dict[str, int] = field(default_factory=dict)  # id -> row number
+
+    def codes(self, kind: str, values: Sequence[str]) -> np.ndarray:
+        table = self.type_codes if kind == "type" else self.locale_codes
+        return np.array([table[v] for v in values if v in table], dtype=np.int32)
+
+
+def _encode(values: list[str]) -> tuple[np.ndarray, dict[str, int]]:
+    table: dict[str, int] = {}
+    codes = np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int32)
+    return codes, table
 
 
 @dataclass
@@ -181,12 +195,20 @@ class VectorStore:
                 for number, item in enumerate(items):
                     for term in json.loads(item[3]):
                         access.setdefault(term, []).append(number)
+                types, type_codes = _encode([item[1] for item in items])
+                locales, locale_codes = _encode([item[2] for item in items])
+                ids = [item[0] for item in items]
                 models[model] = _Matrix(
-                    ids=[item[0] for item in items],
-                    vectors=np.vstack([np.frombuffer(item[4], dtype=np.float32) for item in items]),
-                    types=np.array([item[1] for item in items], dtype=object),
-                    locales=np.array([item[2] for item in items], dtype=object),
+                    ids=ids,
+                    vectors=np.frombuffer(b"".join(item[4] for item in items), dtype=np.float32)
+                    .reshape(len(items), -1)
+                    .copy(),
+                    types=types,
+                    type_codes=type_codes,
+                    locales=locales,
+                    locale_codes=locale_codes,
                     access={t: np.array(n, dtype=np.int64) for t, n in access.items()},
+                    rows={doc_id: number for number, doc_id in enumerate(ids)},
                 )
             self._loaded = _Loaded(generation=generation, models=models)
             return self._loaded
@@ -215,29 +237,43 @@ class VectorStore:
             matrix = loaded.models.get(model)
             if matrix is None or not matrix.ids:
                 continue
-            mask = np.ones(len(matrix.ids), dtype=bool)
+            count = len(matrix.ids)
+            if ids is not None:
+                # A candidate list: score those rows alone.
+                rows = np.array(
+                    sorted({matrix.rows[i] for i in ids if i in matrix.rows}), dtype=np.int64
+                )
+                mask = np.zeros(count, dtype=bool)
+                mask[rows] = True
+            else:
+                mask = np.ones(count, dtype=bool)
             if access is not None:
-                allowed = np.zeros(len(matrix.ids), dtype=bool)
+                allowed = np.zeros(count, dtype=bool)
                 for term in access:
-                    rows = matrix.access.get(term)
-                    if rows is not None:
-                        allowed[rows] = True
+                    found_rows = matrix.access.get(term)
+                    if found_rows is not None:
+                        allowed[found_rows] = True
                 mask &= allowed
             if types is not None:
-                mask &= np.isin(matrix.types, list(types))
+                mask &= np.isin(matrix.types, matrix.codes("type", types))
             if locales is not None:
-                mask &= np.isin(matrix.locales, list(locales))
+                mask &= np.isin(matrix.locales, matrix.codes("locale", locales))
+            query = np.asarray(query, dtype=np.float32)
             if ids is not None:
-                mask &= np.isin(np.array(matrix.ids, dtype=object), list(ids))
-            rows = np.flatnonzero(mask)
+                rows = rows[mask[rows]]
+                scores = matrix.vectors[rows] @ query
+            else:
+                # Scoring every row beats copying the allowed ones out first.
+                rows = np.flatnonzero(mask)
+                scores = (matrix.vectors @ query)[rows]
             if not len(rows):
                 continue
-            scores = matrix.vectors[rows] @ np.asarray(query, dtype=np.float32)
             floor = (floors or {}).get(model)
             if floor is not None:
                 keep = scores >= floor
                 if exempt:
-                    keep |= np.isin(np.array(matrix.ids, dtype=object)[rows], list(exempt))
+                    exempt_rows = [matrix.rows[i] for i in exempt if i in matrix.rows]
+                    keep |= np.isin(rows, exempt_rows)
                 rows, scores = rows[keep], scores[keep]
                 if not len(rows):
                     continue
