@@ -181,6 +181,7 @@ def _related_articles(article: ArticlePage, user, limit: int):
             limit=limit,
             window=limit * 3 + 1,
             profile=service.SEARCH_PROFILE,
+            use="related",
         )
     except service.SearchUnavailable:
         return database_related_articles(article, user, limit)

@@ -15,7 +15,7 @@ import gzip
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,6 +129,7 @@ class EvalResult:
     documents: int
     index_seconds: float
     query_seconds: float
+    weight: float | None = None
 
 
 def run_benchmark(
@@ -141,15 +142,23 @@ def run_benchmark(
     progress: Callable[[int], None] | None = None,
     language: str = "en",
     typed: bool = False,
-) -> EvalResult:
+    mode: str = "hybrid",
+    weights: Sequence[float | None] = (None,),
+    vector_cache: str | Path | None = None,
+) -> list[EvalResult]:
     """Index ``corpus`` into a throwaway index, rank every query, score the rankings.
 
     ``language``: the corpus's and the reader's language; ``typed``: the queries as people
-    type them (``typed_form``)."""
+    type them (``typed_form``); ``mode``: ``lexical``, ``semantic`` (vectors only) or
+    ``hybrid``; ``weights``: the vector side's weight in hybrid mode, one result per weight
+    (``None``: the setting for similar questions). ``vector_cache``: a file keeping
+    document vectors between runs (embedded backend)."""
     import dataclasses
     import os
     import time
     import uuid
+
+    from django.test import override_settings
 
     from .backends import build_backend
     from .ranking import Person
@@ -157,7 +166,11 @@ def run_benchmark(
 
     folder = tempfile.mkdtemp(prefix="portico-eval-")
     prefix = f"eval-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    options = {"path": folder} if backend_name == "embedded" else {"url": url}
+    options: dict = {"path": folder} if backend_name == "embedded" else {"url": url}
+    if backend_name == "embedded":
+        options["vectors"] = mode != "lexical"
+        if vector_cache:
+            options["vector_cache_path"] = str(vector_cache)
     backend = build_backend(backend_name, prefix=prefix, **options)
     try:
         started = time.perf_counter()
@@ -173,49 +186,68 @@ def run_benchmark(
         backend.refresh()
         index_seconds = time.perf_counter() - started
 
-        service = SearchService(backend, verify=False)
         person = Person(access=["public"])
-        run: dict[str, list[str]] = {}
-        started = time.perf_counter()
-        for position, query in enumerate(queries):
-            title, body = query.get("title") or "", query.get("body") or ""
-            if typed:
-                title, body = (typed_form(t, language, position) for t in (title, body))
-            candidates = query.get("candidates")
-            within = None
-            limit = depth
-            if candidates is not None:
-                within = [by_corpus_id[c] for c in candidates if c in by_corpus_id]
-                limit = len(within)
-            results = service.similar(
-                body,
-                None,
-                title=title,
-                language=language,
-                person=person,
-                types=(corpus_type().key,),
-                within=within,
-                limit=limit,
-                window=max(limit, depth),
+        results_by_weight = []
+        for weight in weights:
+            extra = {"SEARCH_SEMANTIC_WEIGHTS": f"similar={weight}"} if weight is not None else {}
+            with override_settings(**extra):
+                service = SearchService(backend, verify=False, mode=mode)
+                run, query_seconds = _rank_all(
+                    service, queries, by_corpus_id, ids, person, depth, language, typed, progress
+                )
+            results_by_weight.append(
+                EvalResult(
+                    summary=evaluate(run, queries),
+                    run=run,
+                    documents=len(documents),
+                    index_seconds=index_seconds,
+                    query_seconds=query_seconds,
+                    weight=weight,
+                )
             )
-            ranking = [ids[r.id] for r in results]
-            if candidates is not None:
-                # Rank every candidate: those the engine did not match go last, in order.
-                ranking += [c for c in candidates if c not in set(ranking)]
-            run[str(query["qid"])] = ranking
-            if progress:
-                progress(1)
-        query_seconds = time.perf_counter() - started
-        return EvalResult(
-            summary=evaluate(run, queries),
-            run=run,
-            documents=len(documents),
-            index_seconds=index_seconds,
-            query_seconds=query_seconds,
-        )
+        return results_by_weight
     finally:
         try:
             backend.drop_all()
         finally:
             backend.close()
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _rank_all(
+    service, queries, by_corpus_id, ids, person, depth, language, typed, progress
+) -> tuple[dict[str, list[str]], float]:
+    """Every query through ``service.similar``: the run, and the seconds it took."""
+    import time
+
+    run: dict[str, list[str]] = {}
+    started = time.perf_counter()
+    for position, query in enumerate(queries):
+        title, body = query.get("title") or "", query.get("body") or ""
+        if typed:
+            title, body = (typed_form(t, language, position) for t in (title, body))
+        candidates = query.get("candidates")
+        within = None
+        limit = depth
+        if candidates is not None:
+            within = [by_corpus_id[c] for c in candidates if c in by_corpus_id]
+            limit = len(within)
+        results = service.similar(
+            body,
+            None,
+            title=title,
+            language=language,
+            person=person,
+            types=(corpus_type().key,),
+            within=within,
+            limit=limit,
+            window=max(limit, depth),
+        )
+        ranking = [ids[r.id] for r in results]
+        if candidates is not None:
+            # Rank every candidate: those the engine did not match go last, in order.
+            ranking += [c for c in candidates if c not in set(ranking)]
+        run[str(query["qid"])] = ranking
+        if progress:
+            progress(1)
+    return run, time.perf_counter() - started

@@ -111,10 +111,23 @@ class Ranked:
         return self.hit.document
 
     def explain(self) -> list[tuple[str, str]]:
-        lines = [
-            (str(_("engine score (BM25)")), f"{self.hit.score:.3f}"),
-            (str(_("relevance after type balance")), f"{self.relevance:.3f}"),
-        ]
+        hit = self.hit
+        if hit.lexical is None and hit.semantic is None:
+            lines = [(str(_("engine score (BM25)")), f"{hit.score:.3f}")]
+        else:
+            missing = str(_("not found this way"))
+            lines = [
+                (
+                    str(_("lexical score (BM25)")),
+                    f"{hit.lexical:.3f}" if hit.lexical is not None else missing,
+                ),
+                (
+                    str(_("semantic score (cosine)")),
+                    f"{hit.semantic:.3f}" if hit.semantic is not None else missing,
+                ),
+                (str(_("hybrid score (both, normalised)")), f"{hit.score:.3f}"),
+            ]
+        lines.append((str(_("relevance after type balance")), f"{self.relevance:.3f}"))
         lines += [(str(label), f"× {value:.2f}") for label, value in self.factors]
         lines.append((str(_("final score")), f"{self.score:.3f}"))
         return lines

@@ -16,7 +16,7 @@ from typing import Any
 
 #: Bumped whenever a field or an analyzer changes: an index built with another version
 #: refuses writes until ``manage.py search_reindex`` builds a fresh one.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: document vectors (OpenSearch: the ``semantic`` source object)
 
 #: Exact-match fields (filters, facets, access). Values are stored as given.
 KEYWORD_FIELDS = ("id", "type", "tags", "products", "roles", "stages", "access", "locale", "parent")
@@ -215,6 +215,10 @@ class SearchHit:
     id: str
     score: float
     document: SearchDocument
+    #: Hybrid ranking: the lexical (BM25) and vector (cosine) scores fused into ``score``
+    #: (``None``: the document was not found that way).
+    lexical: float | None = None
+    semantic: float | None = None
 
 
 @dataclass

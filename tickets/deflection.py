@@ -90,7 +90,9 @@ def suggest_answers(
 def _suggest(text: str, user, *, product: str | None, limit: int) -> list[Suggestion]:
     from search import service
 
-    results = service.similar(text, user, product=product, limit=max(limit * 3, 12))
+    results = service.similar(
+        text, user, product=product, limit=max(limit * 3, 12), use="suggestions"
+    )
     words = _words(text)
     ranked = []
     for rank, result in enumerate(results):

@@ -278,6 +278,12 @@ SEARCH_EMBEDDINGS_MODELS = os.environ.get(
     "SEARCH_EMBEDDINGS_MODELS", "en=minilm,fa=e5-small,ro=e5-small"
 )
 SEARCH_EMBEDDINGS_THREADS = int(os.environ.get("SEARCH_EMBEDDINGS_THREADS", "2"))
+# Semantic search (search/vectors.py, search/service/hybrid.py): "on" gives indexed
+# documents a vector and fuses vector and lexical candidates; "off" (or the encoders off)
+# keeps indexing and search lexical. Weight of the vector side per use (0..1), over the
+# defaults search=0.5,similar=0.8,suggestions=0.8,related=0.5.
+SEARCH_SEMANTIC = os.environ.get("SEARCH_SEMANTIC", "on")
+SEARCH_SEMANTIC_WEIGHTS = os.environ.get("SEARCH_SEMANTIC_WEIGHTS", "")
 
 # --- Search indexing (the queue that carries changes to the search backend) ------------
 INDEXING_BATCH_SIZE = int(os.environ.get("INDEXING_BATCH_SIZE", "200"))

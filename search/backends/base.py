@@ -103,6 +103,27 @@ class SearchBackend(ABC):
             dataclasses.replace(query, offset=0, limit=0, facets=tuple(fields))
         ).facets
 
+    #: Whether documents get vectors and ``vector_search`` finds them: ``exact`` over
+    #: every document the query allows, or ``rerank``: only the lexical candidates
+    #: (``exempt``) are scored.
+    supports_vectors = False
+    vector_mode = "exact"
+
+    def vector_search(
+        self,
+        query: SearchQuery,
+        vectors: dict,
+        *,
+        limit: int = 100,
+        floors: dict[str, float] | None = None,
+        exempt: Sequence[str] = (),
+    ) -> SearchResults:
+        """The ``limit`` documents nearest to the query ``vectors`` (``{model: vector}``)
+        among those the access terms, filters, required phrases and exclusions of
+        ``query`` allow (its text is not matched), none less close than ``floors[model]``
+        but those in ``exempt`` (found lexically); scores are cosines."""
+        return SearchResults(total=0, hits=[])
+
     @abstractmethod
     def near_matches(
         self, word: str, *, access: list[str] | None, limit: int = 20

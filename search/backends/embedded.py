@@ -4,7 +4,9 @@ Layout under ``SEARCH_EMBEDDED_PATH``::
 
     <prefix>-<name>/
         CURRENT              the version searches and writes use, e.g. "v20250101120000000000"
-        v20250101120000000000/   one tantivy index (plus portico-schema.json)
+        v20250101120000000000/   one tantivy index (plus portico-schema.json) and its
+                             document vectors (portico-vectors.sqlite3, see vectorstore)
+        vector-cache.sqlite3 vectors by encoder version and text hash, shared by versions
         .lock                serializes creating and switching versions
 
 A rebuild writes a new version folder while searches keep reading the current one, then
@@ -15,6 +17,11 @@ holding their files keep working (the files stay alive until closed).
 tantivy allows one writer per index folder, across processes. Writers are opened per batch
 and released right after the commit; a busy lock is retried for ``lock_timeout`` seconds,
 then reported as ``SearchUnavailable`` (the indexing queue retries later).
+
+Semantic search (``search.vectors``): documents written get a sentence vector, computed
+before the writer is opened (from the cache when the text was embedded before) and stored
+after the tantivy commit; a failure to embed or to store vectors is logged and never
+fails the lexical write.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -30,7 +38,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 from tantivy import Occur, Order, Query
@@ -58,6 +66,12 @@ from .base import (
     new_version_name,
 )
 from .text import english_analyzer, query_words
+from .vectorstore import VectorRow, VectorStore
+
+if TYPE_CHECKING:
+    from ..vectors import VectorCache
+
+logger = logging.getLogger(__name__)
 
 POINTER = "CURRENT"
 SCHEMA_FILE = "portico-schema.json"
@@ -125,6 +139,7 @@ def from_tantivy(doc: tantivy.Document) -> SearchDocument:
 
 class EmbeddedBackend(SearchBackend):
     name = "embedded"
+    supports_vectors = True
 
     def __init__(
         self,
@@ -134,6 +149,8 @@ class EmbeddedBackend(SearchBackend):
         path: str | os.PathLike,
         writer_heap_mb: int = 64,
         lock_timeout: float = 10.0,
+        vectors: bool = True,
+        vector_cache_path: str | os.PathLike | None = None,
     ):
         super().__init__(prefix=prefix, index=index)
         self.root = Path(path) / self.index_name
@@ -143,6 +160,13 @@ class EmbeddedBackend(SearchBackend):
         self.analyzer = english_analyzer()
         self._indexes: dict[str, tantivy.Index] = {}
         self._metas: dict[str, bytes] = {}
+        self._stores: dict[str, VectorStore] = {}
+        #: Whether written documents get vectors (with ``SEARCH_SEMANTIC`` on).
+        self.vectors = vectors
+        self.vector_cache_path = (
+            Path(vector_cache_path) if vector_cache_path else self.root / "vector-cache.sqlite3"
+        )
+        self._vector_cache: VectorCache | None = None
         self._lock = threading.RLock()
 
     # --- Versions ------------------------------------------------------------------------
@@ -180,6 +204,7 @@ class EmbeddedBackend(SearchBackend):
             path = self.root / version
             path.mkdir()
             tantivy.Index(self.schema, path=str(path), reuse=False)
+            VectorStore(path).create()
             (path / SCHEMA_FILE).write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
             return version
 
@@ -205,12 +230,13 @@ class EmbeddedBackend(SearchBackend):
         with self._lock:
             self._indexes.pop(version, None)
             self._metas.pop(version, None)
+            store = self._stores.pop(version, None)
+        if store is not None:
+            store.close()
         shutil.rmtree(self.root / version, ignore_errors=True)
 
     def drop_all(self) -> None:
-        with self._lock:
-            self._indexes.clear()
-            self._metas.clear()
+        self.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def ensure_index(self) -> str:
@@ -329,25 +355,152 @@ class EmbeddedBackend(SearchBackend):
         documents = list(documents)
         if not documents:
             return 0
+        version = version or self.ensure_index()
+        rows = self._vector_rows(documents)
         with self._writer(version) as writer:
-            return self._add(writer, documents)
+            written = self._add(writer, documents)
+        self._store_vectors(version, upserts=documents, rows=rows)
+        return written
 
     def delete(self, ids: Iterable[str], *, version: str | None = None) -> int:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return 0
+        version = version or self.ensure_index()
         with self._writer(version) as writer:
             for value in ids:
                 writer.delete_documents_by_term("id", value)
+        self._store_vectors(version, deletes=ids)
         return len(ids)
 
     def delete_children(self, parent_ids: Iterable[str], *, version: str | None = None) -> None:
         parent_ids = [p for p in dict.fromkeys(parent_ids) if p]
         if not parent_ids:
             return
+        version = version or self.ensure_index()
         with self._writer(version) as writer:
             for value in parent_ids:
                 writer.delete_documents_by_term("parent", value)
+        self._store_vectors(version, replace_children_of=parent_ids)
+
+    # --- Vectors -------------------------------------------------------------------------
+
+    def vector_cache(self):
+        from ..vectors import VectorCache
+
+        with self._lock:
+            if self._vector_cache is None:
+                self._vector_cache = VectorCache(self.vector_cache_path)
+            return self._vector_cache
+
+    def vector_store(self, version: str) -> VectorStore:
+        with self._lock:
+            store = self._stores.get(version)
+            if store is None:
+                if not (self.root / version).is_dir():
+                    raise SearchUnavailable(f"{self.root / version} is gone.")
+                store = self._stores[version] = VectorStore(self.root / version)
+            return store
+
+    def _vector_rows(self, documents: Sequence[SearchDocument]) -> dict[str, VectorRow]:
+        """Vectors of ``documents`` (those that can have one), before the write."""
+        from ..vectors import embed_documents, semantic_enabled
+
+        if not (self.vectors and semantic_enabled()):
+            return {}
+        try:
+            embedded, _stats = embed_documents(documents, self.vector_cache())
+        except Exception as exc:  # never in the way of the lexical write
+            logger.warning("Indexing without vectors: %s: %s", type(exc).__name__, exc)
+            return {}
+        return {
+            d.id: VectorRow(
+                id=d.id,
+                model=embedded[d.id].model,
+                vector=embedded[d.id].vector,
+                type=d.type,
+                locale=d.locale,
+                access=list(d.access),
+                parent=d.parent,
+            )
+            for d in documents
+            if d.id in embedded
+        }
+
+    def _store_vectors(
+        self,
+        version: str,
+        *,
+        upserts: Sequence[SearchDocument] = (),
+        rows: dict[str, VectorRow] | None = None,
+        deletes: Sequence[str] = (),
+        replace_children_of: Sequence[str] = (),
+    ) -> None:
+        """Bring the version's vectors in line with a write the lexical index has
+        committed; documents written without a vector lose any older one."""
+        rows = rows or {}
+        try:
+            self.vector_store(version).apply(
+                upserts=[rows[d.id] for d in upserts if d.id in rows],
+                without_vector=[d.id for d in upserts if d.id not in rows],
+                deletes=list(deletes),
+                replace_children_of=list(replace_children_of),
+            )
+        except Exception as exc:
+            from core import metrics
+
+            metrics.increment("search.embedding_failed")
+            logger.warning(
+                "The vectors of %s could not be written (%s: %s); lexical search is up to "
+                "date, semantic search lags until the next write or rebuild.",
+                self.root / version,
+                type(exc).__name__,
+                exc,
+            )
+
+    def vector_search(
+        self,
+        query: SearchQuery,
+        vectors: dict,
+        *,
+        limit: int = 100,
+        floors: dict[str, float] | None = None,
+        exempt: Sequence[str] = (),
+    ) -> SearchResults:
+        version = self.current_version()
+        if version is None or not vectors or limit <= 0:
+            return SearchResults(total=0, hits=[])
+        filters = query.filters
+        nearest = self.vector_store(version).nearest(
+            vectors,
+            access=query.access,
+            types=filters.get("type"),
+            locales=filters.get("locale"),
+            ids=filters.get("id"),
+            limit=limit,
+            floors=floors,
+            exempt=exempt,
+        )
+        if not nearest:
+            return SearchResults(total=0, hits=[])
+        cosines = dict(nearest)
+        # The lexical index confirms every hit with the query's own access terms, filters,
+        # required phrases and exclusions: both sides apply exactly the same rules.
+        confirm = SearchQuery(
+            phrases=query.phrases,
+            exclude=query.exclude,
+            access=query.access,
+            filters={**filters, "id": list(cosines)},
+            limit=len(cosines),
+            languages=query.languages,
+        )
+        hits = [
+            SearchHit(id=h.id, score=cosines[h.id], document=h.document, semantic=cosines[h.id])
+            for h in self.search(confirm).hits
+            if h.id in cosines
+        ]
+        hits.sort(key=lambda h: (-h.score, h.id))
+        return SearchResults(total=len(hits), hits=hits)
 
     def apply(
         self,
@@ -358,13 +511,22 @@ class EmbeddedBackend(SearchBackend):
     ) -> None:
         if not (upserts or deletes or replace_children_of):
             return
+        version = self.ensure_index()
+        rows = self._vector_rows(upserts) if upserts else {}
         # One writer, one commit: readers see the whole batch or none of it.
-        with self._writer() as writer:
+        with self._writer(version) as writer:
             for value in dict.fromkeys(replace_children_of):
                 writer.delete_documents_by_term("parent", value)
             self._add(writer, upserts)
             for value in dict.fromkeys(deletes):
                 writer.delete_documents_by_term("id", value)
+        self._store_vectors(
+            version,
+            upserts=upserts,
+            rows=rows,
+            deletes=list(dict.fromkeys(deletes)),
+            replace_children_of=list(dict.fromkeys(replace_children_of)),
+        )
 
     def refresh(self) -> None:
         version = self.current_version()
@@ -631,6 +793,12 @@ class EmbeddedBackend(SearchBackend):
         with self._lock:
             self._indexes.clear()
             self._metas.clear()
+            stores, self._stores = list(self._stores.values()), {}
+            cache, self._vector_cache = self._vector_cache, None
+        for store in stores:
+            store.close()
+        if cache is not None:
+            cache.close()
 
     def describe(self) -> dict:
         version = self.current_version()

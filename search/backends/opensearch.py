@@ -9,15 +9,25 @@ Mappings are explicit (``dynamic: strict``): analyzed text with a per-language a
 keyword fields for filters, facets and access terms, a ``search_as_you_type`` subfield of
 the title for type-ahead. Every request has a timeout; connection errors and timeouts are
 retried by the client, then raised as ``SearchUnavailable``.
+
+Semantic search, without the k-NN plugin: each document's sentence vector (computed at
+write time, cached by content hash as on the embedded backend: ``search.vectors``) is
+kept in its source (``semantic``: an object OpenSearch stores but does not index), and
+``vector_search`` re-ranks the lexical candidates by them (``vector_mode = "rerank"``):
+documents found by meaning alone, with no word in common, are not found on this backend.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import logging
+import os
+from collections.abc import Iterable, Sequence
 from datetime import UTC
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from opensearchpy import OpenSearch, helpers
 from opensearchpy import exceptions as os_exc
 
@@ -45,10 +55,17 @@ from .base import (
 )
 from .text import query_words
 
+if TYPE_CHECKING:
+    from ..vectors import VectorCache
+
+logger = logging.getLogger(__name__)
+
 #: OpenSearch's language analyzers per site language (``SEARCH_LANGUAGE``); every index
 #: declares all of them. Stop words are kept, as in the embedded engine, so that phrases
 #: and short titles ("How to") still match.
 LANGUAGE_ANALYZERS = {"en": "english", "de": "german", "fr": "french", "ar": "arabic"}
+#: The pre-analysed copies of the text fields (searched, never read back).
+ANALYSED_FIELDS = [variant_field(f, v) for f in TEXT_FIELDS for v in EXTRA_VARIANTS]
 SUGGEST_FIELDS = ["title.suggest", "title.suggest._2gram", "title.suggest._3gram"]
 
 
@@ -88,6 +105,8 @@ def index_body(*, language: str = "en", shards: int = 1, replicas: int = 0) -> d
         properties[name] = {"type": "integer"}
     for name in BOOLEAN_FIELDS:
         properties[name] = {"type": "boolean"}
+    # The sentence vector and its model: kept in the source, never indexed.
+    properties["semantic"] = {"type": "object", "enabled": False}
     return {
         "settings": {
             "index": {"number_of_shards": shards, "number_of_replicas": replicas},
@@ -113,6 +132,16 @@ def to_source(document: SearchDocument) -> dict:
             value = source.get(name)
             text = " ".join(value) if isinstance(value, list) else (value or "")
             source[variant_field(name, variant)] = " ".join(terms(text, variant))
+    return source
+
+
+def with_vector(source: dict, embedded) -> dict:
+    """``source`` with a document's vector (``search.vectors.Embedded``), if it has one."""
+    if embedded is not None:
+        source["semantic"] = {
+            "model": embedded.model,
+            "vector": [round(float(x), 7) for x in embedded.vector],
+        }
     return source
 
 
@@ -161,6 +190,8 @@ class OpenSearchBackend(SearchBackend):
         replicas: int = 0,
         bulk_chunk_size: int = 500,
         client: OpenSearch | None = None,
+        vectors: bool = True,
+        vector_cache_path: str | os.PathLike | None = None,
     ):
         super().__init__(prefix=prefix, index=index)
         self.url = url
@@ -190,6 +221,9 @@ class OpenSearchBackend(SearchBackend):
             else client
         )
         self._checked_versions: set[str] = set()
+        self.vectors = vectors
+        self._vector_cache_path = vector_cache_path
+        self._vector_cache: VectorCache | None = None
 
     @property
     def alias(self) -> str:
@@ -302,8 +336,14 @@ class OpenSearchBackend(SearchBackend):
         if not documents:
             return 0
         target = self._write_target(version)
+        embedded = self._embed(documents)
         actions = (
-            {"_op_type": "index", "_index": target, "_id": d.id, "_source": to_source(d)}
+            {
+                "_op_type": "index",
+                "_index": target,
+                "_id": d.id,
+                "_source": with_vector(to_source(d), embedded.get(d.id)),
+            }
             for d in documents
         )
         written, _errors = helpers.bulk(
@@ -314,6 +354,85 @@ class OpenSearchBackend(SearchBackend):
             request_timeout=self.timeout * 4,
         )
         return written
+
+    # --- Vectors (re-ranking the lexical candidates) -------------------------------------
+
+    supports_vectors = True
+    #: ``vector_search`` scores the lexical candidates only (no k-NN index).
+    vector_mode = "rerank"
+
+    def vector_cache(self) -> VectorCache:
+        from django.conf import settings
+
+        from ..vectors import VectorCache
+
+        if self._vector_cache is None:
+            path = self._vector_cache_path or (
+                Path(settings.SEARCH_EMBEDDED_PATH) / f"{self.index_name}-vector-cache.sqlite3"
+            )
+            self._vector_cache = VectorCache(path)
+        return self._vector_cache
+
+    def _embed(self, documents: Sequence[SearchDocument]) -> dict:
+        from ..vectors import embed_documents, semantic_enabled
+
+        if not (self.vectors and semantic_enabled()):
+            return {}
+        try:
+            return embed_documents(documents, self.vector_cache())[0]
+        except Exception as exc:  # never in the way of the lexical write
+            logger.warning("Indexing without vectors: %s: %s", type(exc).__name__, exc)
+            return {}
+
+    @_translate_errors
+    def vector_search(
+        self,
+        query: SearchQuery,
+        vectors: dict,
+        *,
+        limit: int = 100,
+        floors: dict[str, float] | None = None,
+        exempt: Sequence[str] = (),
+    ) -> SearchResults:
+        """Cosines of the lexical candidates (``exempt``) that the query allows, from the
+        vectors in their source; documents outside ``exempt`` are not searched."""
+        ids = list(dict.fromkeys(exempt))
+        if not ids or not vectors or limit <= 0:
+            return SearchResults(total=0, hits=[])
+        filtered = SearchQuery(
+            phrases=query.phrases,
+            exclude=query.exclude,
+            access=query.access,
+            filters={**query.filters, "id": ids},
+            languages=query.languages,
+        )
+        body = {
+            "query": self._query(filtered),
+            "size": len(ids),
+            "_source": {"excludes": ANALYSED_FIELDS},
+        }
+        try:
+            response = self.reader.search(index=self.alias, body=body)
+        except os_exc.NotFoundError:
+            return SearchResults(total=0, hits=[])
+        hits = []
+        for hit in response["hits"]["hits"]:
+            source = hit["_source"]
+            stored = source.get("semantic") or {}
+            query_vector = vectors.get(stored.get("model"))
+            if query_vector is None or not stored.get("vector"):
+                continue
+            cosine = float(np.asarray(stored["vector"], dtype=np.float32) @ query_vector)
+            hits.append(
+                SearchHit(
+                    id=hit["_id"],
+                    score=cosine,
+                    document=SearchDocument.from_dict(source),
+                    semantic=cosine,
+                )
+            )
+        hits.sort(key=lambda h: (-h.score, h.id))
+        return SearchResults(total=len(hits), hits=hits[:limit])
 
     @_translate_errors
     def delete(self, ids: Iterable[str], *, version: str | None = None) -> int:
@@ -475,6 +594,7 @@ class OpenSearchBackend(SearchBackend):
             "from": query.offset,
             "size": query.limit,
             "track_total_hits": True,
+            "_source": {"excludes": ["semantic"]},
         }
         if query.sort == SORT_NEWEST:
             body["sort"] = [{"updated": {"order": "desc", "missing": "_last"}}, "_score"]
@@ -628,6 +748,8 @@ class OpenSearchBackend(SearchBackend):
         }
 
     def close(self) -> None:
+        if self._vector_cache is not None:
+            self._vector_cache.close()
         self.client.close()
         if self.reader is not self.client:
             self.reader.close()

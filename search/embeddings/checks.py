@@ -7,6 +7,7 @@ from . import MODELS, EncoderUnavailable, get_model
 from .base import GraphEncoder
 
 CHOICES = ("auto", "off")
+SEMANTIC_CHOICES = ("on", "off")
 
 
 @register()
@@ -19,6 +20,27 @@ def check_embedding_settings(app_configs, **kwargs):
                 f"SEARCH_EMBEDDINGS is {settings.SEARCH_EMBEDDINGS!r}.",
                 hint=f"Use one of: {', '.join(CHOICES)}.",
                 id="portico.E021",
+            )
+        )
+    semantic = str(getattr(settings, "SEARCH_SEMANTIC", "on")).strip().lower()
+    if semantic not in SEMANTIC_CHOICES:
+        problems.append(
+            Error(
+                f"SEARCH_SEMANTIC is {settings.SEARCH_SEMANTIC!r}.",
+                hint=f"Use one of: {', '.join(SEMANTIC_CHOICES)}.",
+                id="portico.E024",
+            )
+        )
+    from search.service.hybrid import parse_weights
+
+    try:
+        parse_weights(getattr(settings, "SEARCH_SEMANTIC_WEIGHTS", ""))
+    except ValueError as exc:
+        problems.append(
+            Error(
+                f"SEARCH_SEMANTIC_WEIGHTS: {exc}",
+                hint="Write use=weight pairs, e.g. search=0.5,similar=0.6.",
+                id="portico.E025",
             )
         )
     if getattr(settings, "SEARCH_EMBEDDINGS_THREADS", 2) < 1:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 class ServiceBase:
     verify: bool
+    mode: str
 
     if TYPE_CHECKING:
 
@@ -28,6 +29,10 @@ class ServiceBase:
             languages: Any = ...,
             **options: Any,
         ) -> SearchQuery: ...
+
+        def combine(
+            self, query: SearchQuery, lexical: list, text: str, *, use: str, limit: int
+        ) -> list: ...
 
         def _resolve_filters(
             self, request: SearchRequest, parsed: Any

@@ -10,6 +10,7 @@ from ..analysis import LANGUAGES, language_of, resolve_language
 from ..backends import SearchBackend, get_backend
 from ..registry import registry
 from ..schema import SearchQuery
+from .hybrid import MODES, Hybrid
 from .page import PageSearch
 from .people import product_names
 from .results import InvalidRequest, Result, SearchPage, SearchRequest, Suggestion
@@ -18,14 +19,20 @@ from .spelling import Spelling
 from .typeahead import Typeahead
 
 
-class SearchService(PageSearch, Spelling, Typeahead, Similar):
+class SearchService(PageSearch, Spelling, Typeahead, Similar, Hybrid):
     """Searches ``backend`` (the site's by default). ``verify=False`` is only for indexes
     of documents that are not in this database (benchmarks): hits are then shown as the
-    engine returns them."""
+    engine returns them. ``mode``: ``hybrid`` (lexical and vector candidates fused, where
+    semantic search is on), ``lexical`` or ``semantic`` (vectors only; benchmarks)."""
 
-    def __init__(self, backend: SearchBackend | None = None, *, verify: bool = True):
+    def __init__(
+        self, backend: SearchBackend | None = None, *, verify: bool = True, mode: str = "hybrid"
+    ):
+        if mode not in MODES:
+            raise ValueError(f"Unknown search mode {mode!r} (known: {', '.join(MODES)}).")
         self._backend = backend
         self.verify = verify
+        self.mode = mode
 
     @property
     def backend(self) -> SearchBackend:

@@ -117,6 +117,12 @@ class PageSearch(ServiceBase):
                 page.relaxed = True
                 page.messages.append(_("No result has all of your words; these have some of them."))
         page.total = results.total
+        hits = results.hits
+        if not newest:
+            meaning = " ".join([*parsed.words, *parsed.phrases])
+            hits = self.combine(query, hits, meaning, use="search", limit=window)
+            # Found by meaning alone: counted too (facets count lexical matches only).
+            page.total += len({h.id for h in hits} - set(results.ids))
         if newest:
             ordered = [
                 ranking.Ranked(hit=hit, score=hit.score, relevance=hit.score, factors=[])
@@ -124,7 +130,7 @@ class PageSearch(ServiceBase):
             ]
         else:
             ordered = ranking.rank(
-                results.hits,
+                hits,
                 ranking.SEARCH,
                 person,
                 query_words=parsed.keywords,

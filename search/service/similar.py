@@ -35,13 +35,15 @@ class Similar(ServiceBase):
         window: int | None = None,
         profile: ranking.Profile | None = None,
         language: str | None = None,
+        use: str = "similar",
     ) -> list[Result]:
         """What answers a question being asked (``title``, and the rest in ``text``; a
         problem description): the forum's similar questions, contact-support suggestions
         and the relevance benchmark all come through here. ``types`` defaults to the types
         that answer questions (``answers_questions`` in the registry); ``within`` limits to
         those ids. Items in ``language`` (default: the reader's) come first; the other
-        languages fill in when that language has too few."""
+        languages fill in when that language has too few. ``use`` (``similar``,
+        ``suggestions``, ``related``) picks the weight of the vector side."""
         from .engine import reader_language
 
         profile = profile or ranking.SIMILAR
@@ -66,7 +68,10 @@ class Similar(ServiceBase):
             languages=(language,),
         )
         keywords = [a for g in groups for a in g[:1]]
-        hits = [h for h in self.backend.search(query).hits if h.id not in excluded]
+        lexical = self.backend.search(query).hits
+        meaning = "\n".join(p for p in (title.strip(), str(text or "").strip()) if p)
+        hits = self.combine(query, lexical, meaning, use=use, limit=query.limit)
+        hits = [h for h in hits if h.id not in excluded]
         if product:
             person = replace(person, products=frozenset({product}))
         ordered = ranking.rank(hits, profile, person, query_words=keywords)

@@ -43,6 +43,25 @@ class Command(BaseCommand):
             help="queries as people type them: Persian with Arabic ي/ك, no ZWNJ, Latin "
             "digits; Romanian without diacritics or with cedillas",
         )
+        parser.add_argument(
+            "--mode",
+            choices=["lexical", "semantic", "hybrid"],
+            default="hybrid",
+            help="lexical (BM25 and ranking), semantic (sentence vectors only) or hybrid "
+            "(both fused, as the site searches with SEARCH_SEMANTIC=on)",
+        )
+        parser.add_argument(
+            "--weights",
+            default="",
+            help="hybrid: the vector side's weights to try, comma-separated (one index, "
+            "one score line per weight; default: the similar-questions setting)",
+        )
+        parser.add_argument(
+            "--vector-cache",
+            default="",
+            help="a file that keeps document vectors between runs (default: none, every "
+            "run embeds its corpus)",
+        )
         parser.add_argument("--json", action="store_true", help="print the scores as JSON")
         parser.add_argument("--no-progress", action="store_true")
 
@@ -55,18 +74,29 @@ class Command(BaseCommand):
             queries = read_jsonl(options["queries"])
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read the benchmark: {exc}") from exc
+        weights: list[float | None] = [None]
+        if options["weights"]:
+            try:
+                given = [float(w) for w in options["weights"].split(",") if w.strip()]
+            except ValueError:
+                raise CommandError(f"--weights: not numbers: {options['weights']!r}") from None
+            if not given or any(not 0.0 <= w <= 1.0 for w in given):
+                raise CommandError("--weights: give weights between 0 and 1.")
+            weights = list(given)
+            if options["mode"] != "hybrid":
+                raise CommandError("--weights applies to --mode hybrid only.")
         url = options["opensearch_url"] or settings.OPENSEARCH_URL
         if options["backend"] == "opensearch" and not url:
             raise CommandError("--backend opensearch needs --opensearch-url or OPENSEARCH_URL.")
         bar = tqdm(
-            total=len(queries),
+            total=len(queries) * len(weights),
             desc="Ranking queries",
             unit="query",
             disable=options["no_progress"] or options["verbosity"] == 0,
             file=self.stderr._out,
         )
         try:
-            result = run_benchmark(
+            results = run_benchmark(
                 corpus,
                 queries,
                 backend_name=options["backend"],
@@ -75,33 +105,41 @@ class Command(BaseCommand):
                 progress=bar.update,
                 language=options["language"],
                 typed=options["typed"],
+                mode=options["mode"],
+                weights=weights,
+                vector_cache=options["vector_cache"] or None,
             )
         except SearchBackendError as exc:
             raise CommandError(f"The search backend failed: {exc}") from exc
         finally:
             bar.close()
+        result = results[-1]
         if options["run_out"]:
             with open(options["run_out"], "w", encoding="utf-8") as handle:
                 for qid, ranking in result.run.items():
                     handle.write(json.dumps({"qid": qid, "ranking": ranking}) + "\n")
-        summary = result.summary
         if options["json"]:
-            self.stdout.write(
-                json.dumps(
-                    {
-                        **summary,
-                        "backend": options["backend"],
-                        "language": options["language"],
-                        "typed": options["typed"],
-                    }
-                )
-            )
+            rows = [
+                {
+                    **r.summary,
+                    "backend": options["backend"],
+                    "language": options["language"],
+                    "typed": options["typed"],
+                    "mode": options["mode"],
+                    "weight": r.weight,
+                }
+                for r in results
+            ]
+            self.stdout.write(json.dumps(rows[0] if len(rows) == 1 else rows))
             return
-        each = 1000 * result.query_seconds / max(1, len(queries))
-        self.stdout.write(
-            f"{options['backend']} ({options['language']}"
-            f"{', typed' if options['typed'] else ''}): {result.documents} documents indexed in "
-            f"{result.index_seconds:.1f} s; {summary['queries']} queries in "
-            f"{result.query_seconds:.1f} s ({each:.1f} ms each)"
-        )
-        self.stdout.write("  ".join(f"{m} {summary[m]:.1f}" for m in METRICS))
+        for r in results:
+            summary = r.summary
+            each = 1000 * r.query_seconds / max(1, len(queries))
+            weight = f", weight {r.weight:g}" if r.weight is not None else ""
+            self.stdout.write(
+                f"{options['backend']} ({options['language']}"
+                f"{', typed' if options['typed'] else ''}, {options['mode']}{weight}): "
+                f"{r.documents} documents indexed in {r.index_seconds:.1f} s; "
+                f"{summary['queries']} queries in {r.query_seconds:.1f} s ({each:.1f} ms each)"
+            )
+            self.stdout.write("  ".join(f"{m} {summary[m]:.1f}" for m in METRICS))

@@ -1,0 +1,160 @@
+"""Hybrid retrieval: lexical (BM25) and vector (cosine) candidates, fused.
+
+Each side's scores are min-max normalised over its own candidates (the best 1, the
+worst 0) and mixed with a weight per use — the search page, similar questions, support
+suggestions, related articles (``SEARCH_SEMANTIC_WEIGHTS``)::
+
+    score = (1 - w) * lexical + w * semantic      (a side that did not find it: 0)
+
+The fused list then goes through the usual ranking (quality, segments) and the database
+access re-check. The vector side obeys the same access terms and filters as the lexical
+one (``SearchBackend.vector_search``). When semantic search is off
+(``SEARCH_SEMANTIC=off``), the backend has no vectors, or encoding or the vector search
+fails (logged, metric ``search.semantic_unavailable``), search is lexical only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+
+from core import metrics
+
+from ..schema import SearchHit, SearchQuery
+from .base import ServiceBase
+
+logger = logging.getLogger(__name__)
+
+#: Uses of search and their default semantic weight (tuned on the benchmarks' dev splits).
+DEFAULT_WEIGHTS = {"search": 0.5, "similar": 0.8, "suggestions": 0.8, "related": 0.5}
+#: The least cosine a document found by meaning alone needs, per model: below it, it is
+#: not about the query (e5's cosines crowd into 0.7–0.9, MiniLM's spread around 0).
+FLOORS = {"minilm": 0.25, "e5-small": 0.8}
+#: Retrieval modes (``search_eval --mode``): hybrid is the product's.
+MODES = ("hybrid", "lexical", "semantic")
+
+
+def semantic_weights() -> dict[str, float]:
+    """``DEFAULT_WEIGHTS`` with ``SEARCH_SEMANTIC_WEIGHTS`` (``"search=0.5,similar=0.7"``)
+    applied; a weight outside 0..1 or a use not listed is refused by a system check."""
+    weights = dict(DEFAULT_WEIGHTS)
+    weights.update(parse_weights(getattr(settings, "SEARCH_SEMANTIC_WEIGHTS", "")))
+    return weights
+
+
+def parse_weights(spec: str) -> dict[str, float]:
+    """``"search=0.5,similar=0.7"`` → ``{"search": 0.5, "similar": 0.7}``; raises
+    ``ValueError`` on a use that does not exist or a weight outside 0..1."""
+    weights: dict[str, float] = {}
+    for item in str(spec or "").split(","):
+        if not item.strip():
+            continue
+        use, _, value = item.partition("=")
+        use = use.strip().lower()
+        if use not in DEFAULT_WEIGHTS:
+            raise ValueError(f"Unknown use {use!r} (known: {', '.join(DEFAULT_WEIGHTS)}).")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"The weight of {use!r} is not a number: {value!r}.") from None
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"The weight of {use!r} must be between 0 and 1, not {weight}.")
+        weights[use] = weight
+    return weights
+
+
+def _normalised(hits: Sequence[SearchHit]) -> dict[str, float]:
+    if not hits:
+        return {}
+    scores = [h.score for h in hits]
+    low, high = min(scores), max(scores)
+    if high - low <= 1e-12:
+        return {h.id: 1.0 for h in hits}
+    return {h.id: (h.score - low) / (high - low) for h in hits}
+
+
+def fuse(
+    lexical: Sequence[SearchHit], semantic: Sequence[SearchHit], weight: float
+) -> list[SearchHit]:
+    """One list, best first: each side min-max normalised, mixed with ``weight`` for the
+    semantic side. Hits keep both raw scores (``lexical``, ``semantic``) for debugging."""
+    lex, sem = _normalised(lexical), _normalised(semantic)
+    documents = {h.id: h.document for h in semantic}
+    documents.update({h.id: h.document for h in lexical})
+    raw_lex = {h.id: h.score for h in lexical}
+    raw_sem = {h.id: h.score for h in semantic}
+    fused = [
+        SearchHit(
+            id=doc_id,
+            score=(1.0 - weight) * lex.get(doc_id, 0.0) + weight * sem.get(doc_id, 0.0),
+            document=document,
+            lexical=raw_lex.get(doc_id),
+            semantic=raw_sem.get(doc_id),
+        )
+        for doc_id, document in documents.items()
+    ]
+    fused.sort(key=lambda h: (-h.score, h.id))
+    return fused
+
+
+class Hybrid(ServiceBase):
+    """Vector candidates and their fusion (a part of ``SearchService``)."""
+
+    mode: str = "hybrid"
+
+    def semantic_weight(self, use: str) -> float:
+        if self.mode == "lexical":
+            return 0.0
+        if self.mode == "semantic":
+            return 1.0
+        return semantic_weights().get(use, 0.0)
+
+    def semantic_hits(
+        self, query: SearchQuery, text: str, *, use: str, limit: int, found: Sequence[str] = ()
+    ) -> list[SearchHit] | None:
+        """The vector side's candidates for ``query`` (its access, filters, languages),
+        or ``None`` when there is none to have (off, unavailable, failed). Documents not
+        ``found`` lexically need a cosine of at least the model's floor (``FLOORS``)."""
+        from ..vectors import query_vectors, semantic_enabled
+
+        if self.semantic_weight(use) <= 0.0 or not semantic_enabled():
+            return None
+        backend = self.backend
+        if not getattr(backend, "supports_vectors", False):
+            return None
+        vectors = query_vectors(text, query.languages)
+        if not vectors:
+            return None
+        try:
+            floors = None if self.mode == "semantic" else FLOORS
+            return backend.vector_search(
+                query, vectors, limit=limit, floors=floors, exempt=found
+            ).hits
+        except Exception as exc:
+            logger.warning(
+                "The vector search failed (%s: %s); searching lexically.", type(exc).__name__, exc
+            )
+            metrics.increment("search.semantic_unavailable")
+            return None
+
+    def combine(
+        self,
+        query: SearchQuery,
+        lexical: list[SearchHit],
+        text: str,
+        *,
+        use: str,
+        limit: int,
+    ) -> list[SearchHit]:
+        """``lexical`` fused with the vector side's candidates (``lexical`` unchanged when
+        search is lexical only)."""
+        semantic = self.semantic_hits(
+            query, text, use=use, limit=limit, found=[h.id for h in lexical]
+        )
+        if semantic is None:
+            return [] if self.mode == "semantic" else lexical
+        if self.mode == "semantic":
+            return fuse([], semantic, 1.0)
+        return fuse(lexical, semantic, self.semantic_weight(use))

@@ -1,0 +1,229 @@
+"""Sentence vectors of search documents and queries (semantic search).
+
+Documents get a vector when they are indexed, in batches, by the encoder of their
+language (``search.embeddings``); a cache keyed by the encoder's version and a hash of
+the text embedded (``VectorCache``) means a reindex embeds only what changed. Embedding
+never blocks lexical indexing: when it fails the documents are indexed without vectors
+and a warning is logged (metric ``search.embedding_failed``).
+
+Queries get one vector per model their languages use. ``SEARCH_SEMANTIC=off`` (or
+``SEARCH_EMBEDDINGS=off``) turns both sides off: search is then lexical only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from core import metrics
+
+from .analysis import language_of
+from .schema import SearchDocument
+
+logger = logging.getLogger(__name__)
+
+#: Characters of a document's text that are embedded (the encoders read 256–512 tokens).
+PASSAGE_CHARS = 2000
+#: Documents encoded per encoder call.
+BATCH_SIZE = 32
+
+
+def semantic_enabled() -> bool:
+    """Whether search uses vectors at all (``SEARCH_SEMANTIC``, and the encoders on)."""
+    from .embeddings import embeddings_enabled
+
+    value = str(getattr(settings, "SEARCH_SEMANTIC", "on")).strip().lower()
+    return value not in {"off", "0", "false", "no"} and embeddings_enabled()
+
+
+def passage_text(document: SearchDocument) -> str:
+    """What of a document is embedded: its title, summary and text (the encoders read the
+    first 256–512 tokens), and the accepted answer of a short question."""
+    parts = [document.title, document.summary, document.text]
+    if document.accepted_answer and len(document.text) < 400:
+        parts.append(document.accepted_answer)
+    text = "\n".join(" ".join(p.split()) for p in parts if p and p.strip())
+    return text[:PASSAGE_CHARS]
+
+
+def content_key(model_version: str, text: str) -> str:
+    return hashlib.sha256(f"{model_version}\n{text}".encode()).hexdigest()
+
+
+class VectorCache:
+    """Vectors by (encoder version, text) hash, in a SQLite file shared by every version
+    of an index: rebuilding the index embeds only texts it has not seen."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=30)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+            )
+            self._local.connection = connection
+        return connection
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        connection = self._connection()
+        for start in range(0, len(keys), 500):
+            part = list(keys[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = connection.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({marks})",
+                part,
+            )
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        if not items:
+            return
+        connection = self._connection()
+        with connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def __len__(self) -> int:
+        return int(self._connection().execute("SELECT count(*) FROM vectors").fetchone()[0])
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+            self._local.connection = None
+
+
+@dataclass
+class Embedded:
+    """A document's vector and the model that made it."""
+
+    model: str
+    vector: np.ndarray
+
+
+@dataclass
+class EmbeddingStats:
+    embedded: int = 0
+    cached: int = 0
+    failed: int = 0
+
+
+def embed_documents(
+    documents: Iterable[SearchDocument], cache: VectorCache | None = None
+) -> tuple[dict[str, Embedded], EmbeddingStats]:
+    """Vectors for ``documents`` (by id), from ``cache`` where it has them.
+
+    Never raises: documents whose language has no encoder, or whose batch fails to
+    encode, get no vector (counted in the stats, logged once per call).
+    """
+    from .embeddings import EncoderUnavailable, get_encoder
+
+    stats = EmbeddingStats()
+    out: dict[str, Embedded] = {}
+    by_language: dict[str, list[SearchDocument]] = {}
+    for document in documents:
+        by_language.setdefault(language_of(document.locale), []).append(document)
+    for language, docs in by_language.items():
+        try:
+            encoder = get_encoder(language)
+            version = encoder.version
+        except EncoderUnavailable as exc:
+            stats.failed += len(docs)
+            logger.warning("Indexing %s documents without vectors: %s", len(docs), exc)
+            continue
+        except Exception as exc:
+            stats.failed += len(docs)
+            logger.warning("Indexing %s documents without vectors: %s", len(docs), exc)
+            continue
+        texts = {d.id: passage_text(d) for d in docs}
+        keys = {d.id: content_key(version, texts[d.id]) for d in docs}
+        known: dict[str, np.ndarray] = {}
+        if cache is not None:
+            try:
+                known = cache.get_many(list(set(keys.values())))
+            except sqlite3.Error as exc:
+                logger.warning("The vector cache %s cannot be read: %s", cache.path, exc)
+        missing = [d for d in docs if keys[d.id] not in known]
+        stats.cached += len(docs) - len(missing)
+        fresh: dict[str, np.ndarray] = {}
+        for start in range(0, len(missing), BATCH_SIZE):
+            batch = missing[start : start + BATCH_SIZE]
+            unique = list(dict.fromkeys(texts[d.id] for d in batch))
+            try:
+                vectors = encoder.encode_passages(unique, batch_size=BATCH_SIZE)
+            except Exception as exc:
+                stats.failed += len(batch)
+                logger.warning(
+                    "Indexing %s documents without vectors (%s failed: %s: %s).",
+                    len(batch),
+                    encoder.name,
+                    type(exc).__name__,
+                    exc,
+                )
+                continue
+            by_text = dict(zip(unique, vectors, strict=True))
+            for d in batch:
+                fresh[keys[d.id]] = by_text[texts[d.id]]
+                stats.embedded += 1
+        if cache is not None and fresh:
+            try:
+                cache.put_many(fresh)
+            except sqlite3.Error as exc:
+                logger.warning("The vector cache %s cannot be written: %s", cache.path, exc)
+        known.update(fresh)
+        for d in docs:
+            vector = known.get(keys[d.id])
+            if vector is not None:
+                out[d.id] = Embedded(model=encoder.name, vector=vector)
+    if stats.failed:
+        metrics.increment("search.embedding_failed", stats.failed)
+    return out, stats
+
+
+def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
+    """One query vector per model of ``languages`` (``{model: vector}``); empty when
+    semantic search is off or no encoder can encode it (logged, metric
+    ``search.semantic_unavailable``): callers then stay lexical."""
+    from .embeddings import EncoderUnavailable, get_encoder
+
+    text = " ".join(str(text or "").split())[:PASSAGE_CHARS]
+    if not text or not semantic_enabled():
+        return {}
+    vectors: dict[str, np.ndarray] = {}
+    for language in dict.fromkeys(language_of(code) for code in languages):
+        try:
+            encoder = get_encoder(language)
+            if encoder.name in vectors:
+                continue
+            vectors[encoder.name] = encoder.encode_queries([text])[0]
+        except EncoderUnavailable as exc:
+            logger.info("No query vector for %s: %s", language, exc)
+            metrics.increment("search.semantic_unavailable")
+        except Exception as exc:
+            logger.warning(
+                "Encoding a query failed (%s: %s); searching lexically.", type(exc).__name__, exc
+            )
+            metrics.increment("search.semantic_unavailable")
+    return vectors
