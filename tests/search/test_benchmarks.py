@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from forum.models import Question
-from search.evaluation import evaluate, score_query
+from search.bench.evaluation import evaluate, score_query
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 from django.urls import get_resolver
 
-from search.embeddings import MODELS, EncoderUnavailable, bench
+from search.bench import embeddings as bench
+from search.embeddings import MODELS, EncoderUnavailable
 
 
 class Command(BaseCommand):

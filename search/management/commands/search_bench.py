@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search import benchmark
 from search.backends import SearchBackendError, build_backend
+from search.bench import benchmark
 from search.service import SearchRequest, SearchService
 
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from search.backends import SearchBackendError
-from search.evaluation import METRICS, read_jsonl, run_benchmark
+from search.bench.evaluation import METRICS, read_jsonl, run_benchmark
 
 
 class Command(BaseCommand):

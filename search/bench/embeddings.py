@@ -25,10 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from search.evaluation import METRICS, evaluate, read_jsonl
-
-from . import get_model
-from .base import GraphEncoder
+from search.bench.evaluation import METRICS, evaluate, read_jsonl
+from search.embeddings import get_model
+from search.embeddings.base import GraphEncoder
 
 #: The benchmark folders, each with corpus.jsonl.gz and dev.jsonl.
 SETS = ("stackfaq", "semeval2016-cqa", "parsinlu-qqp", "ro-sts")

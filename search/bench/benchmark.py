@@ -14,8 +14,8 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from .ranking import Person
-from .schema import SearchDocument
+from search.ranking import Person
+from search.schema import SearchDocument
 
 #: The synthetic help center has documents shaped like the portal's own types.
 ARTICLE, QUESTION, ANNOUNCEMENT, DOCUMENT = "article", "question", "announcement", "document"

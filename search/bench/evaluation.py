@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import SearchDocument
+from search.schema import SearchDocument
 
 METRICS = ("MAP", "MRR", "P@1", "P@5", "R@10")
 
@@ -93,7 +93,7 @@ def typed_form(text: str, language: str, position: int = 0) -> str:
     if language == "ro":
         if position % 2:
             return text.translate(_RO_CEDILLA)
-        from .analysis import fold
+        from search.analysis import fold
 
         return fold(text)
     return text
@@ -105,7 +105,7 @@ def typed_form(text: str, language: str, position: int = 0) -> str:
 def corpus_type():
     """The searchable type that turns a benchmark row into a document (a question with its
     answers: what similar questions and support suggestions rank)."""
-    from .registry import registry
+    from search.registry import registry
 
     for searchable in registry:
         if searchable.corpus_document is not None:
@@ -160,9 +160,9 @@ def run_benchmark(
 
     from django.test import override_settings
 
-    from .backends import build_backend
-    from .ranking import Person
-    from .service import SearchService
+    from search.backends import build_backend
+    from search.ranking import Person
+    from search.service import SearchService
 
     folder = tempfile.mkdtemp(prefix="portico-eval-")
     prefix = f"eval-{os.getpid()}-{uuid.uuid4().hex[:8]}"
