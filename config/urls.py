@@ -1,6 +1,5 @@
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
@@ -43,4 +42,5 @@ urlpatterns = [
 # Uploaded files follow their content's access: checked, then sent (never a public folder).
 urlpatterns += [re_path(r"^media/(?P<path>.+)$", serve_media, name="media")]
 
-urlpatterns += [path("", include(wagtail_urls))]
+# Pages: the English tree at /, the Persian and Romanian trees under /fa/ and /ro/.
+urlpatterns += [path("", include("core.content_urls"))]
