@@ -5,8 +5,9 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from core import views as core_views
+from portal import views as portal_views
+from portal.sitemap import PortalSitemap
 from segments.media import serve_media
-from users import views as users_views
 
 urlpatterns = [
     # Sign-in goes through allauth (second factor, rate limits), never Wagtail's own form.
@@ -32,11 +33,12 @@ urlpatterns = [
     path("community/", include("forum.urls")),
     path("support/", include("tickets.urls")),
     path("", include("search.urls")),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PortalSitemap}}, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("metrics", core_views.metrics, name="metrics"),
-    # Django's language switch, which also keeps a signed-in member's choice on the account.
-    path("i18n/setlang/", users_views.set_language, name="set_language"),
+    # Django's language switch, which also keeps a signed-in member's choice on the account
+    # and takes the reader to the page's translation in the chosen language.
+    path("i18n/setlang/", portal_views.set_language, name="set_language"),
 ]
 
 # Uploaded files follow their content's access: checked, then sent (never a public folder).
