@@ -47,5 +47,5 @@ class HomePage(SingleQueryViewRestrictionsMixin, Page):
         from .home import home_sections
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(home_sections(request.user))
+        context.update(home_sections(request.user, self.locale_id))
         return context
