@@ -106,7 +106,11 @@ class RestrictedContentNeverLeaks(TestCase):
                 if parsed.netloc and parsed.netloc not in ("testserver", "127.0.0.1:8000"):
                     continue
                 path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
-                if path.startswith("/") and not path.startswith(SKIP_PREFIXES):
+                if path.startswith(FILE_PREFIXES):
+                    # Files first: three languages of pages (and a sign-in link on each)
+                    # must not use up the crawl before it reaches them.
+                    queue.insert(0, path)
+                elif path.startswith("/") and not path.startswith(SKIP_PREFIXES):
                     queue.append(path)
         return seen
 
