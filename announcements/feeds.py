@@ -3,6 +3,10 @@
 Feed readers fetch anonymously and the responses are cached, so a feed lists **public**
 announcements only, whoever asks: the policy is applied for an anonymous visitor, never
 for the requesting session.
+
+A feed is in one language: ``?lang=fa`` (a content language; default: the site's
+default), never a mix. The language is in the address, not taken from the reader's
+browser, so a cached feed is the same for everyone.
 """
 
 from __future__ import annotations
@@ -31,6 +35,17 @@ class FeedScope:
     request: HttpRequest
     product: Segment | None
     index: AnnouncementIndexPage | None
+    language: str = ""
+
+
+def feed_language(request) -> str:
+    """The content language a feed is asked for (``?lang=``); 404 for an unknown one."""
+    from wagtail.coreutils import get_content_languages
+
+    code = request.GET.get("lang", "").strip() or settings.LANGUAGE_CODE
+    if code not in get_content_languages():
+        raise Http404("Unknown language")
+    return code
 
 
 def public_announcements():
@@ -48,8 +63,14 @@ class AnnouncementsRssFeed(Feed):
             product = Segment.objects.filter(kind=Segment.Kind.PRODUCT, slug=slug).first()
             if product is None:
                 raise Http404("Unknown product")
-        index = AnnouncementIndexPage.objects.live().public().first()
-        return FeedScope(request=request, product=product, index=index)
+        language = feed_language(request)
+        index = (
+            AnnouncementIndexPage.objects.live()
+            .public()
+            .filter(locale__language_code=language)
+            .first()
+        )
+        return FeedScope(request=request, product=product, index=index, language=language)
 
     def title(self, scope: FeedScope):
         if scope.product:
@@ -76,8 +97,13 @@ class AnnouncementsRssFeed(Feed):
     def feed_url(self, scope: FeedScope):
         return scope.request.build_absolute_uri()
 
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = obj.language
+        return feed
+
     def items(self, scope: FeedScope):
-        items = public_announcements()
+        items = public_announcements().filter(locale__language_code=scope.language)
         if scope.product:
             items = items.filter(segments=scope.product)
         items = list(

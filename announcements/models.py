@@ -25,7 +25,7 @@ class AnnouncementIndexPage(SpecificChildRouteMixin, SingleQueryViewRestrictions
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["portal.HomePage"]
     subpage_types = ["announcements.AnnouncementPage"]
-    max_count = 1
+    max_count_per_parent = 1
     template = "pages/announcements/announcement_index_page.html"
 
     class Meta:

@@ -1,13 +1,13 @@
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from core import views as core_views
+from portal import views as portal_views
+from portal.sitemap import PortalSitemap
 from segments.media import serve_media
-from users import views as users_views
 
 urlpatterns = [
     # Sign-in goes through allauth (second factor, rate limits), never Wagtail's own form.
@@ -33,14 +33,16 @@ urlpatterns = [
     path("community/", include("forum.urls")),
     path("support/", include("tickets.urls")),
     path("", include("search.urls")),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PortalSitemap}}, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("metrics", core_views.metrics, name="metrics"),
-    # Django's language switch, which also keeps a signed-in member's choice on the account.
-    path("i18n/setlang/", users_views.set_language, name="set_language"),
+    # Django's language switch, which also keeps a signed-in member's choice on the account
+    # and takes the reader to the page's translation in the chosen language.
+    path("i18n/setlang/", portal_views.set_language, name="set_language"),
 ]
 
 # Uploaded files follow their content's access: checked, then sent (never a public folder).
 urlpatterns += [re_path(r"^media/(?P<path>.+)$", serve_media, name="media")]
 
-urlpatterns += [path("", include(wagtail_urls))]
+# Pages: the English tree at /, the Persian and Romanian trees under /fa/ and /ro/.
+urlpatterns += [path("", include("core.content_urls"))]

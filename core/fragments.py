@@ -9,7 +9,11 @@ is kept under a key made of:
 - the fragment's name and its own arguments (a page id, a page number);
 - the *access signature* of the visitor (``segments.policy.access_signature``): the same
   for everyone who may see exactly the same content, so a fragment is never shared by
-  two people who may see different things, and never kept per person.
+  two people who may see different things, and never kept per person;
+- the *language* the reader uses the site in (the active language): what a fragment
+  holds may depend on it (search puts the reader's language first; lazy texts), so a
+  Persian reader never gets the list computed for an English one. Fragments that cannot
+  depend on it (a site, an article's own tags) pass ``language=""``.
 
 ``core`` imports no app: callers pass the signature in; apps connect their own change
 signals to ``bump``.
@@ -53,11 +57,25 @@ def bump(*args, **kwargs) -> None:
             cache.incr(GENERATION_KEY)
 
 
-def cached(name: str, signature: str, parts: tuple, compute: Callable[[], T]) -> T:
-    """``compute()``, kept for everyone with the same access ``signature`` until the next
-    change of content. With the cache down, pages are computed as without one."""
+def cached(
+    name: str,
+    signature: str,
+    parts: tuple,
+    compute: Callable[[], T],
+    *,
+    language: str | None = None,
+) -> T:
+    """``compute()``, kept for everyone with the same access ``signature`` and language
+    (default: the active language) until the next change of content. With the cache
+    down, pages are computed as without one."""
+    if language is None:
+        from django.utils import translation
+
+        language = translation.get_language() or ""
     try:
-        key = ":".join(["fragment", str(generation()), name, signature, *(str(p) for p in parts)])
+        key = ":".join(
+            ["fragment", str(generation()), name, signature, language, *(str(p) for p in parts)]
+        )
         value: Any = cache.get(key, _MISSING)
     except Exception:  # the cache is not answering: compute, as without a cache
         return compute()
@@ -128,4 +146,4 @@ class CachedSiteMiddleware:
                 site.root_page = site.root_page.specific
             return site
 
-        return cached("site", "any", (hostname, port), find)
+        return cached("site", "any", (hostname, port), find, language="")

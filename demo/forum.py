@@ -351,7 +351,9 @@ def _apply_votes(post, question: Question, count: int, users: list) -> int:
     return len(voters)
 
 
-def load_question(item: DemoQuestion, users_by_key: Mapping, product: Segment) -> dict:
+def load_question(
+    item: DemoQuestion, users_by_key: Mapping, product: Segment, language: str = "en"
+) -> dict:
     counts = {"questions": 0, "answers": 0, "comments": 0, "votes": 0, "flags": 0}
     users = [users_by_key[key] for key in sorted(users_by_key)]
     author = users_by_key[item.author]
@@ -368,6 +370,7 @@ def load_question(item: DemoQuestion, users_by_key: Mapping, product: Segment) -
         enforce_limits=False,
         notify=False,
         at=asked,
+        language=language,
     )
     counts["questions"] += 1
     answers = []
@@ -416,8 +419,10 @@ def load_forum_demo(
     progress: Callable[..., None] | None = None,
     *,
     content_dir: Path | None = None,
+    language: str = "en",
 ) -> dict:
-    """Create the demo questions that do not exist yet; returns counts of what was made."""
+    """Create the demo questions that do not exist yet, written in ``language``; returns
+    counts of what was made."""
     items = read_folder(content_dir)
     products = {
         segment.slug: segment for segment in Segment.objects.filter(kind=Segment.Kind.PRODUCT)
@@ -431,7 +436,7 @@ def load_forum_demo(
         else:
             with transaction.atomic():
                 try:
-                    counts = load_question(item, users_by_key, products[item.product])
+                    counts = load_question(item, users_by_key, products[item.product], language)
                 except ForumError as error:
                     raise DemoContentError(item.path, 1, error.message) from None
             for key, value in counts.items():

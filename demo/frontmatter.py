@@ -1,6 +1,6 @@
 """Read the demo content files: Markdown with a small ``key: value`` front-matter block.
 
-The content lives in ``demo/content/<language>/``; the English demo is what loads today.
+The content lives in ``demo/content/<language>/``: English, then Persian and Romanian.
 """
 
 from __future__ import annotations
@@ -52,3 +52,30 @@ def read_content_file(path: Path) -> ContentFile:
 
 def read_folder(folder: Path) -> list[ContentFile]:
     return [read_content_file(path) for path in sorted(folder.glob("*.md"))]
+
+
+#: The other languages of the demo: their content is loaded into their own page trees.
+TRANSLATED_DIRS = {"fa": CONTENT_DIR / "fa", "ro": CONTENT_DIR / "ro"}
+
+
+def read_people(path: Path) -> list[dict[str, str]]:
+    """The accounts of ``people.md``: one ``=== person`` section each, ``key: value``
+    lines (everything before the first section is documentation)."""
+    people: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip() == "=== person":
+            current = {}
+            people.append(current)
+            continue
+        if current is None or not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            raise ContentError(f"{path}:{number}: expected 'key: value', got {line!r}")
+        current[key.strip()] = value.strip()
+    for person in people:
+        missing = [key for key in ("handle", "name", "email", "language") if not person.get(key)]
+        if missing:
+            raise ContentError(f"{path}: a person without {', '.join(missing)}")
+    return people

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from announcements.models import AnnouncementIndexPage, AnnouncementPage, ProductSubscription
 from kb.models import ArticlePage, CategoryPage, HelpfulVote, KnowledgeBaseIndexPage
@@ -29,7 +29,13 @@ from segments.services import grant, resolve_segment
 from . import forum as forum_demo
 from . import search as search_demo
 from . import tickets as tickets_demo
-from .frontmatter import ENGLISH_DIR, ContentFile, read_content_file
+from .frontmatter import (
+    ENGLISH_DIR,
+    TRANSLATED_DIRS,
+    ContentFile,
+    read_content_file,
+    read_people,
+)
 
 DEMO_PASSWORD = "portico-demo"
 
@@ -114,21 +120,59 @@ COMMUNITY_NAMES = [
 ]
 
 
+# The site's own texts in the other languages (the English ones are in the loader below).
+SITE_TEXTS = {
+    "fa": {
+        "home": ("مرکز راهنمای Tessellate", "چطور می‌توانیم کمک کنیم؟"),
+        "hero_text": "راهنماها، اطلاعیه‌ها و پاسخ‌های انجمن برای Ledger، Relay و Atlas را "
+        "جست‌وجو کنید.",
+        "kb": ("پایگاه دانش", "راهنما، رفع اشکال و مرجع همهٔ محصولات Tessellate."),
+        "announcements": (
+            "اطلاعیه‌ها",
+            "به‌روزرسانی محصولات، زمان‌های نگهداری و خبرهای تیم Tessellate.",
+        ),
+    },
+    "ro": {
+        "home": ("Centrul de ajutor Tessellate", "Cu ce vă putem ajuta?"),
+        "hero_text": "Căutați ghiduri, anunțuri și răspunsuri din comunitate pentru Ledger, "
+        "Relay și Atlas.",
+        "kb": (
+            "Bază de cunoștințe",
+            "Ghiduri, depanare și documentație pentru toate produsele Tessellate.",
+        ),
+        "announcements": (
+            "Anunțuri",
+            "Noutăți despre produse, ferestre de mentenanță și vești de la echipa Tessellate.",
+        ),
+    },
+}
+
+
 class DemoSeeder:
-    def __init__(self, content_dir: Path = ENGLISH_DIR):
+    def __init__(self, content_dir: Path = ENGLISH_DIR, languages: dict[str, Path] | None = None):
         self.content_dir = content_dir
         self.article_files = sorted((content_dir / "articles").glob("*/*.md"))
         self.announcement_files = sorted((content_dir / "announcements").glob("*.md"))
         self.question_files = sorted((content_dir / "questions").glob("*.md"))
+        #: Persian and Romanian: their own page trees, questions and people.
+        self.languages = TRANSLATED_DIRS if languages is None else languages
         self.created: dict[str, int] = {}
         self.users: dict[str, object] = {}
+        self.main_accounts: list[tuple[str, str]] = []
 
     def total_steps(self) -> int:
+        translated = sum(
+            len(list((folder / "articles").glob("*/*.md")))
+            + len(list((folder / "announcements").glob("*.md")))
+            + len(list((folder / "questions").glob("*.md")))
+            for folder in self.languages.values()
+        )
         return (
             4
             + len(self.article_files)
             + len(self.announcement_files)
             + len(self.question_files)
+            + translated
             + tickets_demo.steps_count()
         )
 
@@ -152,7 +196,66 @@ class DemoSeeder:
         made = tickets_demo.load_tickets_demo(self.users, progress=progress)
         self._count("tickets", made["tickets"])
         self._count("support flows", made["flows"])
+        for language, folder in self.languages.items():
+            self.language(language, folder, home, progress)
         self.search(progress)
+
+    # --- Persian and Romanian --------------------------------------------------------------
+    def language(self, code: str, folder: Path, english_home, progress) -> None:
+        """One more language: its people, its page tree (a translation of the English
+        home, knowledge base and announcements; an article or announcement whose file has
+        the name of an English one is its translation), and its forum questions."""
+        self.people(code, folder / "people.md")
+        home = self.translated_home(code, english_home)
+        self.knowledge_base(home, progress, content_dir=folder)
+        self.announcements(home, progress, content_dir=folder)
+        made = forum_demo.load_forum_demo(
+            self.users, progress=progress, content_dir=folder / "questions", language=code
+        )
+        self._count("questions", made["questions"])
+
+    @transaction.atomic
+    def people(self, code: str, path: Path) -> None:
+        for person in read_people(path):
+            user = self._user(person["handle"], person["name"], person["email"])
+            if user.language != person["language"]:
+                user.language = person["language"]
+                user.save(update_fields=["language"])
+            declared = [s for s in person.get("declared_products", "").split(",") if s.strip()]
+            if declared:
+                user.declared_products.set(
+                    Segment.objects.filter(kind="product", slug__in=[s.strip() for s in declared])
+                )
+            if person.get("declared_role"):
+                user.declared_role = Segment.objects.get(kind="role", slug=person["declared_role"])
+                user.save(update_fields=["declared_role"])
+            for key in (k.strip() for k in person.get("granted", "").split(",")):
+                if key:
+                    grant(user, resolve_segment(key), note="Demo account")
+            if person.get("main", "").lower() == "yes":
+                for product in user.declared_products.all():
+                    ProductSubscription.objects.get_or_create(user=user, product=product)
+                self.main_accounts.append((person["handle"], person["email"]))
+            self.users[person["handle"]] = user
+
+    @transaction.atomic
+    def translated_home(self, code: str, english_home) -> HomePage:
+        locale, _ = Locale.objects.get_or_create(language_code=code)
+        existing = english_home.get_translation_or_none(locale)
+        if existing is not None:
+            return existing.specific
+        title, hero_title = SITE_TEXTS[code]["home"]
+        home = HomePage(
+            title=title,
+            slug=f"home-{code}",
+            hero_title=hero_title,
+            hero_text=SITE_TEXTS[code]["hero_text"],
+            locale=locale,
+            translation_key=english_home.translation_key,
+        )
+        Page.get_first_root_node().add_child(instance=home)
+        self._count("pages")
+        return home
 
     def search(self, progress) -> None:
         """Synonyms, and a month of searches for the search report (after everything else,
@@ -262,9 +365,23 @@ class DemoSeeder:
         if existing:
             return existing, False
         page = model(slug=slug, **fields)
+        source = self._english_original(parent, model, slug)
+        if source is not None:
+            page.translation_key = source.translation_key
         parent.add_child(instance=page)
         self._count("pages")
         return page, True
+
+    @staticmethod
+    def _english_original(parent, model, slug):
+        """The page of the default locale that a new page of another locale translates:
+        the same kind of page, with the same slug, under the original of ``parent``."""
+        if parent.depth < 2 or parent.locale_id == Locale.get_default().pk:
+            return None
+        original_parent = parent.get_translations().filter(locale=Locale.get_default()).first()
+        if original_parent is None:
+            return None
+        return model.objects.child_of(original_parent).filter(slug=slug).first()
 
     def _segments_of(self, content: ContentFile) -> list[Segment]:
         keys = [f"product:{slug}" for slug in content.items("products")]
@@ -279,18 +396,21 @@ class DemoSeeder:
                 first_published_at=when, last_published_at=when
             )
 
-    def knowledge_base(self, home, progress) -> None:
-        kb, created = self._child(
-            home,
-            KnowledgeBaseIndexPage,
+    def knowledge_base(self, home, progress, content_dir: Path | None = None) -> None:
+        content_dir = content_dir or self.content_dir
+        code = content_dir.name
+        title, intro = SITE_TEXTS.get(code, {}).get(
             "kb",
-            title="Knowledge base",
-            intro="Guides, troubleshooting and reference for every Tessellate product.",
+            (
+                "Knowledge base",
+                "Guides, troubleshooting and reference for every Tessellate product.",
+            ),
         )
+        kb, created = self._child(home, KnowledgeBaseIndexPage, "kb", title=title, intro=intro)
         if created:
             self._publish(kb)
         categories: dict[str, CategoryPage] = {}
-        for folder in sorted(p for p in (self.content_dir / "articles").iterdir() if p.is_dir()):
+        for folder in sorted(p for p in (content_dir / "articles").iterdir() if p.is_dir()):
             meta = read_content_file(folder / "_category.md")
             category, created = self._child(
                 kb,
@@ -306,7 +426,8 @@ class DemoSeeder:
             categories[folder.name] = category
         rng = random.Random(42)
         now = timezone.now()
-        for path in self.article_files:
+        article_files = sorted((content_dir / "articles").glob("*/*.md"))
+        for path in article_files:
             if path.name == "_category.md":
                 progress()
                 continue
@@ -349,7 +470,7 @@ class DemoSeeder:
         existing = Document.objects.filter(title=name).first()
         if existing:
             return existing
-        with open(self.content_dir / "files" / name, "rb") as handle:
+        with open(ENGLISH_DIR / "files" / name, "rb") as handle:
             document = Document(title=name)
             document.file.save(name, File(handle), save=False)
             document.save()
@@ -360,23 +481,27 @@ class DemoSeeder:
         existing = Image.objects.filter(title=name).first()
         if existing:
             return existing
-        with open(self.content_dir / "files" / name, "rb") as handle:
+        with open(ENGLISH_DIR / "files" / name, "rb") as handle:
             image = Image(title=name)
             image.file.save(name, ImageFile(handle, name=name), save=False)
             image.save()
         return image
 
-    def announcements(self, home, progress) -> None:
-        index, created = self._child(
-            home,
-            AnnouncementIndexPage,
+    def announcements(self, home, progress, content_dir: Path | None = None) -> None:
+        content_dir = content_dir or self.content_dir
+        title, intro = SITE_TEXTS.get(content_dir.name, {}).get(
             "announcements",
-            title="Announcements",
-            intro="Product updates, maintenance windows and news from the Tessellate team.",
+            (
+                "Announcements",
+                "Product updates, maintenance windows and news from the Tessellate team.",
+            ),
+        )
+        index, created = self._child(
+            home, AnnouncementIndexPage, "announcements", title=title, intro=intro
         )
         if created:
             self._publish(index)
-        for path in self.announcement_files:
+        for path in sorted((content_dir / "announcements").glob("*.md")):
             self._announcement(index, read_content_file(path))
             progress()
 
@@ -426,10 +551,12 @@ class DemoSeeder:
         made = ", ".join(f"{n} {what}" for what, n in sorted(self.created.items())) or "nothing new"
         url = settings.SITE_URL
         accounts = "\n".join(f"  {key:<22} {email}" for key, _, email, *_ in ACCOUNTS)
+        languages = "\n".join(f"  {key:<22} {email}" for key, email in self.main_accounts)
         return (
             f"Demo ready ({made}).\n"
             f"  Site:  {url}/\n"
             f"  Admin: {url}/admin/\n"
-            f"Accounts (sign in with the email):\n{accounts}\n"
-            f"  community-1 … community-12 (forum members)"
+            f"Accounts (sign in with the email):\n{accounts}\n{languages}\n"
+            f"  community-1 … community-12 (forum members), community-fa-1 … 3, "
+            f"community-ro-1 … 3"
         )

@@ -47,7 +47,7 @@ class KnowledgeBaseIndexPage(
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["portal.HomePage"]
     subpage_types = ["kb.CategoryPage"]
-    max_count = 1
+    max_count_per_parent = 1
     template = "pages/kb/knowledge_base_index_page.html"
     tag_index_template = "pages/kb/tag_index_page.html"
     tag_template = "pages/kb/tag_page.html"

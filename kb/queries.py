@@ -31,6 +31,7 @@ from taggit.models import Tag
 from wagtail.models import Page
 
 from core import fragments
+from core.languages import content_language
 from core.markdown import Heading, markdown_to_text, render_markdown
 from segments import policy
 
@@ -110,8 +111,9 @@ def popular_articles(user, limit: int = FEATURED_LIMIT) -> list[ArticlePage]:
     )
 
 
-def categories_with_counts(user) -> list:
-    """Live categories in tree order, each with the number of articles ``user`` may read.
+def categories_with_counts(user, locale_id: int | None = None) -> list:
+    """Live categories in tree order (of one locale, when given), each with the number of
+    articles ``user`` may read.
 
     One query: the count is a correlated subquery over the visible articles.
     """
@@ -125,11 +127,40 @@ def categories_with_counts(user) -> list:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    categories = CategoryPage.objects.live()
+    if locale_id is not None:
+        categories = categories.filter(locale_id=locale_id)
     return list(
-        CategoryPage.objects.live()
-        .annotate(article_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
-        .order_by("path")
+        categories.annotate(
+            article_count=Coalesce(Subquery(count, output_field=IntegerField()), 0)
+        ).order_by("path")
     )
+
+
+def original_of(page: Page):
+    """The page of the default locale that ``page`` translates (``None`` for a page of the
+    default locale, or one written only in its own language)."""
+    from wagtail.models import Locale
+
+    default = Locale.get_default()
+    if page.locale_id == default.pk:
+        return None
+    return type(page).objects.filter(translation_key=page.translation_key, locale=default).first()
+
+
+def untranslated_category_cards(kb, user) -> list:
+    """For a knowledge base in another language than the default: the default language's
+    categories that have no translation here, with articles ``user`` may read — shown
+    apart, marked as not yet available in this language."""
+    original = original_of(kb)
+    if original is None:
+        return []
+    translated = CategoryPage.objects.filter(locale_id=kb.locale_id).values("translation_key")
+    return [
+        category
+        for category in category_cards(original, user).exclude(translation_key__in=translated)
+        if category.article_count
+    ]
 
 
 def popular_tags(kb, user, limit: int = POPULAR_TAGS_LIMIT) -> QuerySet:
@@ -170,6 +201,7 @@ def _related_articles(article: ArticlePage, user, limit: int):
     from .search import ARTICLE
 
     tags = " ".join(tag.name for tag in article.tag_list)
+    language = content_language(article) or None
     try:
         results = service.similar(
             " ".join([tags, article.summary or ""]),
@@ -182,19 +214,22 @@ def _related_articles(article: ArticlePage, user, limit: int):
             window=limit * 3 + 1,
             profile=service.SEARCH_PROFILE,
             use="related",
+            language=language,
         )
     except service.SearchUnavailable:
         return database_related_articles(article, user, limit)
-    related = [r.obj for r in results if r.obj is not None]
+    # In the article's language only: another language's articles are never slipped in.
+    related = [r.obj for r in results if r.obj is not None and r.obj.locale_id == article.locale_id]
     return related or database_related_articles(article, user, limit)
 
 
 def database_related_articles(article: ArticlePage, user, limit: int = RELATED_LIMIT):
-    """Articles sharing the most tags first, then others of the same category."""
+    """Articles in the same language sharing the most tags first, then others of the same
+    category."""
     tag_ids = [tag.pk for tag in article.tag_list]
     category_path = article.path[: -article.steplen]
     same_category = Q(path__startswith=category_path)
-    candidates = visible_articles(user).exclude(pk=article.pk)
+    candidates = visible_articles(user).filter(locale_id=article.locale_id).exclude(pk=article.pk)
     if tag_ids:
         shared = (
             ArticleTag.objects.filter(content_object_id=OuterRef("pk"), tag_id__in=tag_ids)
@@ -254,13 +289,16 @@ def home_context(kb, request) -> dict:
             list(category_cards(kb, user)),
             featured_articles(kb, user),
             list(popular_tags(kb, user)),
+            untranslated_category_cards(kb, user),
         )
 
-    categories, featured, tags = fragments.cached(
+    categories, featured, tags, untranslated = fragments.cached(
         "kb-home", policy.access_signature(user), (kb.pk,), blocks
     )
     return {
         "categories": categories,
+        "untranslated_categories": untranslated,
+        "page_language": _language_name(content_language(kb)),
         "featured_articles": featured,
         "popular_tags": _with_urls(kb, request, tags),
         "tag_index_url": kb.tag_index_url(request),
@@ -315,16 +353,39 @@ def category_context(category, request) -> dict:
 
     def articles():
         visible = visible_articles(user).child_of(category)
-        return list(listing(visible, with_category=False).order_by("path"))
+        listed = list(listing(visible, with_category=False).order_by("path"))
+        if listed:
+            return listed, ""
+        # Nothing in this language yet: the default language's articles, said so.
+        original = original_of(category)
+        if original is None:
+            return [], ""
+        visible = visible_articles(user).child_of(original)
+        return (
+            list(listing(visible, with_category=False).order_by("path")),
+            content_language(original),
+        )
 
-    listed = fragments.cached(
+    listed, fallback = fragments.cached(
         "kb-category", policy.access_signature(user), (category.pk,), articles
     )
     return {
         "breadcrumbs": [(kb.title, kb.get_url(request))],
         "intro_html": render_markdown(category.intro),
         "articles": paginate(request, listed),
+        "fallback_language": fallback,
+        "page_language": _language_name(content_language(category)),
     }
+
+
+def _language_name(code: str) -> str:
+    """The name of a content language in the reader's language ("Persian", "فارسی")."""
+    from django.utils import translation
+
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 def article_meta(article: ArticlePage) -> tuple[list, list]:
@@ -337,7 +398,7 @@ def article_meta(article: ArticlePage) -> tuple[list, list]:
         ).get(pk=article.pk)
         return list(fresh.product_segments), list(fresh.tag_list)
 
-    return fragments.cached("kb-article-meta", "any", (article.pk,), load)
+    return fragments.cached("kb-article-meta", "any", (article.pk,), load, language="")
 
 
 def article_context(article, request) -> dict:

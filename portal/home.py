@@ -90,13 +90,22 @@ def _mark(items, products_by_id: dict[int, Segment], focus_ids: set[int]) -> lis
     return items
 
 
+def _in_locale(queryset, locale_id: int | None):
+    return queryset if locale_id is None else queryset.filter(locale_id=locale_id)
+
+
 def latest_announcements(
-    user, products_by_id: dict, focus_ids: set[int], limit: int = ANNOUNCEMENT_LIMIT
+    user,
+    products_by_id: dict,
+    focus_ids: set[int],
+    limit: int = ANNOUNCEMENT_LIMIT,
+    locale_id: int | None = None,
 ) -> list:
-    """Pinned first, then the member's products, then the newest."""
-    queryset = policy.visible_to(AnnouncementPage.objects.live(), user).order_by(
-        "-pinned", "-date", "-pk"
-    )
+    """Pinned first, then the member's products, then the newest (in one locale, when
+    given)."""
+    queryset = policy.visible_to(
+        _in_locale(AnnouncementPage.objects.live(), locale_id), user
+    ).order_by("-pinned", "-date", "-pk")
     candidates = _mark(with_segment_ids(queryset)[:CANDIDATES], products_by_id, focus_ids)
     # A stable sort keeps "newest first" inside each group.
     candidates.sort(key=lambda a: (not a.pinned, not a.for_you))
@@ -109,11 +118,13 @@ def featured_articles(
     focus_ids: set[int],
     categories_by_path: dict,
     limit: int = FEATURED_LIMIT,
+    locale_id: int | None = None,
 ) -> list:
-    """Featured articles the user may read; the member's products first."""
-    queryset = policy.visible_to(ArticlePage.objects.live().filter(featured=True), user).order_by(
-        "-last_published_at", "-pk"
-    )
+    """Featured articles the user may read (in one locale, when given); the member's
+    products first."""
+    queryset = policy.visible_to(
+        _in_locale(ArticlePage.objects.live().filter(featured=True), locale_id), user
+    ).order_by("-last_published_at", "-pk")
     candidates = _mark(with_segment_ids(queryset)[:CANDIDATES], products_by_id, focus_ids)
     candidates.sort(key=lambda a: not a.for_you)
     for article in candidates:
@@ -121,19 +132,20 @@ def featured_articles(
     return candidates[:limit]
 
 
-def home_sections(user) -> dict:
-    """Context for the home page template."""
+def home_sections(user, locale_id: int | None = None) -> dict:
+    """Context for the home page template: the content of the home's own language
+    (``locale_id``) only — each language's home lists its own tree."""
     products = product_segments(user)
     focus = focus_products(user, products)
     focus_ids = {s.pk for s in focus}
     products_by_id = {s.pk: s for s in products}
 
     def blocks():
-        categories = categories_with_counts(user)
+        categories = categories_with_counts(user, locale_id)
         by_path = {c.path: c for c in categories}
         return (
-            latest_announcements(user, products_by_id, focus_ids),
-            featured_articles(user, products_by_id, focus_ids, by_path),
+            latest_announcements(user, products_by_id, focus_ids, locale_id=locale_id),
+            featured_articles(user, products_by_id, focus_ids, by_path, locale_id=locale_id),
             [c for c in categories if c.article_count],
         )
 
@@ -142,7 +154,7 @@ def home_sections(user) -> dict:
     announcements, featured, categories = fragments.cached(
         "home",
         policy.access_signature(user),
-        (",".join(str(pk) for pk in sorted(focus_ids)),),
+        (",".join(str(pk) for pk in sorted(focus_ids)), locale_id or ""),
         blocks,
     )
     return {

@@ -16,8 +16,13 @@ class HomePage(SingleQueryViewRestrictionsMixin, Page):
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["kb.KnowledgeBaseIndexPage", "announcements.AnnouncementIndexPage"]
-    max_count = 1
     template = "pages/portal/home_page.html"
+
+    @classmethod
+    def can_create_at(cls, parent):
+        # One home per content language: the first, and its translations (made with
+        # "Translate" in the admin, which copies the whole tree into the new locale).
+        return super().can_create_at(parent) and not cls.objects.exists()
 
     class Meta:
         verbose_name = _("home page")
@@ -42,5 +47,5 @@ class HomePage(SingleQueryViewRestrictionsMixin, Page):
         from .home import home_sections
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(home_sections(request.user))
+        context.update(home_sections(request.user, self.locale_id))
         return context

@@ -3,7 +3,9 @@ member, and look for the distinctive words that only restricted items contain â€
 listings, tag pages, search (page, facets, snippets, "did you mean"), the search API and
 type-ahead, the forum's similar questions, feeds, the sitemap, every link reachable from
 the home page, and every file and image those pages link to or show. The search index
-holds the whole demo, restricted items included.
+holds the whole demo, restricted items included. The demo is in English, Persian and
+Romanian: the crawl starts from every language's home and runs with each interface
+language too (translation links, hreflang alternates and the language offer included).
 
 Files are also tried directly, by every road to them (Wagtail's document URL, the stored
 file, each image rendition), as every account: a file must answer exactly when a published
@@ -16,7 +18,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 from django.test import Client, TestCase
 from wagtail.models import Page
 
-from demo.frontmatter import ENGLISH_DIR
+from demo.frontmatter import ENGLISH_DIR, TRANSLATED_DIRS
 from demo.seed import DemoSeeder
 from segments.models import Segment
 from segments.services import resolve_segment
@@ -42,12 +44,13 @@ def content_of(response) -> bytes:
 
 
 def restricted_words() -> dict[str, str]:
-    """The made-up word of every restricted item of the demo that is loaded (English)."""
+    """The made-up word of every restricted item of the demo, in every language."""
     words = {}
-    for line in (ENGLISH_DIR / "restricted-words.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            slug, word = line.split("\t")
-            words[slug.strip()] = word.strip()
+    for folder in (ENGLISH_DIR, *TRANSLATED_DIRS.values()):
+        for line in (folder / "restricted-words.txt").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                slug, word = line.split("\t")
+                words[slug.strip()] = word.strip()
     return words
 
 
@@ -70,7 +73,12 @@ class RestrictedContentNeverLeaks(TestCase):
 
     def crawl(self, client: Client) -> dict[str, str]:
         seen: dict[str, str] = {}
-        queue = ["/", "/feeds/announcements/rss/", "/feeds/announcements/atom/", "/sitemap.xml"]
+        queue = ["/", "/fa/", "/ro/", "/sitemap.xml"]
+        for language in ("", "?lang=fa", "?lang=ro"):
+            queue += [
+                f"/feeds/announcements/rss/{language}",
+                f"/feeds/announcements/atom/{language}",
+            ]
         for word in self.words.values():
             queue += [
                 f"/search/?q={word}",
@@ -79,7 +87,7 @@ class RestrictedContentNeverLeaks(TestCase):
                 f"/api/v1/search/suggest?q={word[:4]}",
                 f"/community/similar/?q={word}",
             ]
-        while queue and len(seen) < 700:
+        while queue and len(seen) < 900:
             url = queue.pop(0)
             if url in seen:
                 continue
@@ -98,7 +106,11 @@ class RestrictedContentNeverLeaks(TestCase):
                 if parsed.netloc and parsed.netloc not in ("testserver", "127.0.0.1:8000"):
                     continue
                 path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
-                if path.startswith("/") and not path.startswith(SKIP_PREFIXES):
+                if path.startswith(FILE_PREFIXES):
+                    # Files first: three languages of pages (and a sign-in link on each)
+                    # must not use up the crawl before it reaches them.
+                    queue.insert(0, path)
+                elif path.startswith("/") and not path.startswith(SKIP_PREFIXES):
                     queue.append(path)
         return seen
 
@@ -158,6 +170,19 @@ class RestrictedContentNeverLeaks(TestCase):
     def test_anonymous_visitor_finds_no_restricted_word_anywhere(self):
         self.assert_no_leak(Client(), "an anonymous visitor")
 
+    def test_anonymous_visitor_in_persian_and_romanian_finds_nothing(self):
+        for language in ("fa", "ro"):
+            with self.subTest(language=language):
+                client = Client(HTTP_ACCEPT_LANGUAGE=language)
+                self.assert_no_leak(client, f"an anonymous visitor reading in {language}")
+
+    def test_member_who_only_declared_segments_finds_nothing_in_persian(self):
+        client = Client()
+        self.declarer.language = "fa"
+        self.declarer.save(update_fields=["language"])
+        client.force_login(self.declarer)
+        self.assert_no_leak(client, "a member with declared segments, in Persian", self.declarer)
+
     def test_member_who_only_declared_segments_finds_nothing(self):
         client = Client()
         client.force_login(self.declarer)
@@ -167,7 +192,12 @@ class RestrictedContentNeverLeaks(TestCase):
         from django.contrib.auth import get_user_model
 
         members = get_user_model().objects.filter(username__startswith="member-").order_by("pk")
-        self.assertGreaterEqual(members.count(), 4)
+        # The Persian and Romanian members read in their language.
+        self.assertEqual(
+            set(members.exclude(language="").values_list("username", "language")),
+            {("member-fa", "fa"), ("member-ro", "ro")},
+        )
+        self.assertGreaterEqual(members.count(), 6)
         for member in members:
             client = Client()
             client.force_login(member)
@@ -245,14 +275,23 @@ class RestrictedContentNeverLeaks(TestCase):
                 self.assertIn(word.lower(), response.content.decode().lower())
 
     def test_demo_is_complete_and_loading_again_adds_nothing(self):
+        from wagtail.models import Locale
+
         from announcements.models import AnnouncementPage
         from kb.models import ArticlePage, CategoryPage
 
-        articles = ArticlePage.objects.live()
-        self.assertEqual(CategoryPage.objects.live().count(), 8)
+        english = Locale.get_default()
+        articles = ArticlePage.objects.live().filter(locale=english)
+        self.assertEqual(CategoryPage.objects.live().filter(locale=english).count(), 8)
         self.assertGreaterEqual(articles.count(), 40)
         self.assertGreaterEqual(articles.filter(restricted=True).count(), 3)
-        self.assertEqual(AnnouncementPage.objects.live().count(), 10)
+        self.assertEqual(AnnouncementPage.objects.live().filter(locale=english).count(), 10)
+        for code in ("fa", "ro"):
+            others = ArticlePage.objects.live().filter(locale__language_code=code)
+            self.assertEqual(others.filter(restricted=True).count(), 1)
+            self.assertEqual(
+                AnnouncementPage.objects.live().filter(locale__language_code=code).count(), 4
+            )
         self.assertGreaterEqual(Segment.objects.filter(kind="product").count(), 3)
         counts = (Page.objects.count(), ArticlePage.objects.count())
 

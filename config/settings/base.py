@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "demo",
     # Wagtail
     "wagtail.contrib.routable_page",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
@@ -230,7 +232,10 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "txt", "md", "csv", "json", "zip", "png", "jpg"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 TAGGIT_CASE_INSENSITIVE = True
-WAGTAIL_I18N_ENABLED = False
+# Content in several languages: a page tree per locale (Wagtail's localisation), the
+# English tree at the site's root URL, the others under /fa/ and /ro/ (core.content_urls).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("fa", "فارسی"), ("ro", "Română")]
 # The admin loads nothing from other sites: no avatars from gravatar.com, no check for a
 # new Wagtail release (upgrades go through pyproject.toml).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -72,11 +72,12 @@ def example_paths() -> list[str]:
     def walk(patterns, prefix: str):
         for pattern in patterns:
             raw = pattern.pattern
-            part = (
-                _route_example(str(raw._route))
-                if hasattr(raw, "_route")
-                else _regex_example(raw._regex)
-            )
+            if hasattr(raw, "_route"):
+                part = _route_example(str(raw._route))
+            elif hasattr(raw, "_regex"):
+                part = _regex_example(raw._regex)
+            else:  # the pages' content-language prefix: "" in the default language
+                part = str(raw)
             if part is None:
                 continue
             if isinstance(pattern, URLResolver):
