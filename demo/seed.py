@@ -213,6 +213,11 @@ class DemoSeeder:
             self.users, progress=progress, content_dir=folder / "questions", language=code
         )
         self._count("questions", made["questions"])
+        if (folder / "tickets.md").exists():
+            made = tickets_demo.load_language_tickets(
+                self.users, folder / "tickets.md", code, progress=progress
+            )
+            self._count("tickets", made["tickets"])
 
     @transaction.atomic
     def people(self, code: str, path: Path) -> None:

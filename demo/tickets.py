@@ -11,10 +11,12 @@ order in which the tickets were filed.
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -65,6 +67,7 @@ class Story:
     steps: list[Step] = field(default_factory=list)
     searched: str = ""  # a site search before Contact support
     attachment: tuple[str, str] | None = None
+    language: str = ""  # the language it is written in ("": the interface's)
 
 
 STAGING_LOG = """\
@@ -656,6 +659,7 @@ class _Loader:
             enforce_limits=False,
             notify=False,
             at=filed_at,
+            language=story.language or None,
         )
         self.counts["tickets"] += 1
         for step in story.steps:
@@ -794,6 +798,73 @@ class _Loader:
         self.progress()
         services.close_solved_tickets(now=self.now)
         return self.counts
+
+
+PRIORITIES = {"low": P, "normal": N, "high": H, "urgent": U}
+_STEP = re.compile(r"^=== (ticket|customer|agent|note)\b(.*)$")
+
+
+def read_tickets(path: Path, language: str) -> list[Story]:
+    """The tickets of one language's ``tickets.md`` (its format is documented at the top
+    of the file: everything above the first ``=== ticket`` line)."""
+    stories: list[Story] = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    sections: list[tuple[str, dict, list[str]]] = []
+    for line in lines:
+        match = _STEP.match(line)
+        if match:
+            options = dict(part.split("=", 1) for part in match.group(2).split() if "=" in part)
+            sections.append((match.group(1), options, []))
+        elif sections:
+            sections[-1][2].append(line)
+    for kind, options, body in sections:
+        if kind == "ticket":
+            header: dict[str, str] = {}
+            while body and body[0].strip():
+                name, _, value = body.pop(0).partition(":")
+                header[name.strip()] = value.strip()
+            stories.append(
+                Story(
+                    key=options["key"],
+                    requester=header["requester"],
+                    product=header["product"],
+                    subject=header["subject"],
+                    description="\n".join(body).strip(),
+                    priority=PRIORITIES[header["priority"]],
+                    categories=tuple(
+                        c.strip() for c in header.get("categories", "").split(",") if c.strip()
+                    ),
+                    hours_ago=float(header["hours_ago"]),
+                    searched=header.get("searched", ""),
+                    language=language,
+                )
+            )
+        elif stories:
+            stories[-1].steps.append(
+                Step(
+                    kind,
+                    float(options.get("hours", 0)),
+                    body="\n".join(body).strip(),
+                    value=options.get("status"),
+                    by="agent",
+                )
+            )
+    return stories
+
+
+def load_language_tickets(
+    users: Mapping,
+    path: Path,
+    language: str,
+    progress: Callable[..., None] | None = None,
+) -> dict:
+    """The support tickets written in one more language (``demo/content/<code>/tickets.md``)."""
+    loader = _Loader(users, progress)
+    for story in sorted(read_tickets(path, language), key=lambda story: -story.hours_ago):
+        with transaction.atomic():
+            loader.story(story)
+        loader.progress()
+    return loader.counts
 
 
 def load_tickets_demo(users: Mapping, progress: Callable[..., None] | None = None) -> dict:

@@ -12,6 +12,7 @@ from demo.seed import DemoSeeder
 from forum.models import Question
 from kb.models import ArticlePage, CategoryPage
 from portal.models import HomePage
+from tickets.models import Ticket
 
 
 class DemoInThreeLanguages(TestCase):
@@ -89,6 +90,17 @@ class DemoInThreeLanguages(TestCase):
                     len(list((folder / "questions").glob("*.md"))),
                 )
 
+    def test_support_tickets_in_each_language(self):
+        for code, folder in TRANSLATED_DIRS.items():
+            with self.subTest(language=code):
+                written = (folder / "tickets.md").read_text(encoding="utf-8")
+                tickets = Ticket.objects.filter(language=code)
+                self.assertEqual(tickets.count(), written.count("\n=== ticket key="))
+                for ticket in tickets:
+                    self.assertIn(ticket.subject, written)
+                    self.assertEqual(ticket.requester.language, code)
+                    self.assertTrue(ticket.messages.exists())
+
     def test_the_persian_and_romanian_demo_accounts(self):
         User = get_user_model()
         for code, folder in TRANSLATED_DIRS.items():
@@ -117,12 +129,17 @@ class DemoInThreeLanguages(TestCase):
         self.assertEqual(response["Location"], "/fa/kb/ledger/import-invoices-from-csv/")
 
     def test_loading_again_adds_nothing(self):
-        counts = (Page.objects.count(), Question.objects.count(), get_user_model().objects.count())
+        def counts():
+            return (
+                Page.objects.count(),
+                Question.objects.count(),
+                get_user_model().objects.count(),
+                Ticket.objects.count(),
+            )
+
+        before = counts()
         for code, folder in self.seeder.languages.items():
             self.seeder.language(
                 code, folder, HomePage.objects.get(locale=Locale.get_default()), lambda n=1: None
             )
-        self.assertEqual(
-            (Page.objects.count(), Question.objects.count(), get_user_model().objects.count()),
-            counts,
-        )
+        self.assertEqual(counts(), before)
