@@ -72,6 +72,7 @@ def _request(request, *, strict: bool) -> service.SearchRequest:
         page=_page_number(request.GET.get("page"), strict=strict),
         debug=bool(request.GET.get("debug")) and policy.is_privileged(request.user),
         strict=strict,
+        exact=request.GET.get("exact") == "1",
     )
 
 
@@ -133,6 +134,9 @@ def search_page(request):
         },
         "sort": search_request.sort,
         "suggestion_url": _url({**base, "q": page.suggestion}) if page.suggestion else "",
+        "exact_url": (
+            _url({**base, "q": page.corrected_from, "exact": "1"}) if page.corrected_from else ""
+        ),
         "previous_url": _url({**base, "page": page.page - 1}) if page.has_previous else "",
         "next_url": _url({**base, "page": page.page + 1}) if page.has_next else "",
         "clear_url": _url({"q": page.parsed.text}),
@@ -162,7 +166,9 @@ def _bad_request(message: str) -> JsonResponse:
 @rate_limited("search_api")
 def api_search(request):
     """``GET /api/v1/search?q=&type=&product=&tag=&sort=&page=``."""
-    unknown = set(request.GET) - {"q", "type", "product", "tag", "lang", "sort", "page", "debug"}
+    unknown = set(request.GET) - {
+        "q", "type", "product", "tag", "lang", "sort", "page", "debug", "exact",
+    }  # fmt: skip
     if unknown:
         return _bad_request(
             _("Unknown parameter(s): %(names)s.") % {"names": ", ".join(sorted(unknown))}
@@ -187,6 +193,7 @@ def api_search(request):
             for name, values in page.facets.items()
         },
         "suggestion": page.suggestion or None,
+        "corrected_from": page.corrected_from or None,
         "messages": [str(m) for m in page.messages],
         "degraded": page.degraded,
     }

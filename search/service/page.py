@@ -61,6 +61,7 @@ class PageSearch(ServiceBase):
             if parsed.is_empty and not filters:
                 return page
             self._run(page, parsed, person, filters, user)
+            page = self._corrected(page, person, filters, user)
         except SearchBackendError as exc:
             logger.warning("Search is unavailable (%s); using the database search.", exc)
             page.error = f"{type(exc).__name__}: {exc}"[:300]
@@ -75,6 +76,29 @@ class PageSearch(ServiceBase):
         finally:
             page.latency_ms = (time.perf_counter() - started) * 1000
         return page
+
+    def _corrected(self, page: SearchPage, person, filters, user) -> SearchPage:
+        """When the query finds little and its corrected spelling finds more, the page of
+        the corrected query ("Showing results for …"), unless asked for the exact one."""
+        request, parsed = page.request, page.parsed
+        if not page.suggestion or page.total >= FEW_RESULTS or request.exact or request.page > 1:
+            return page
+        words = query_parsing.parse(page.suggestion).words
+        inline = [f"{name}:{value}" for name, values in parsed.filters.items() for value in values]
+        corrected = replace(parsed, words=words, text=" ".join([page.suggestion, *inline]))
+        trial = SearchPage(
+            request=request,
+            parsed=corrected,
+            messages=list(page.messages),
+            filters=page.filters,
+            backend=page.backend,
+        )
+        self._run(trial, corrected, person, filters, user)
+        if trial.total <= page.total:
+            return page
+        trial.corrected_from = parsed.text
+        trial.suggestion = ""
+        return trial
 
     def _run(self, page: SearchPage, parsed, person, filters, user) -> None:
         backend = self.backend

@@ -56,6 +56,8 @@ class SearchRequest:
     languages: list[str] = field(default_factory=list)
     #: The reader's language: searched first; the others join when it finds little.
     reader_language: str = ""
+    #: Search for the query as typed, never for a corrected spelling of it.
+    exact: bool = False
 
 
 @dataclass
@@ -129,6 +131,8 @@ class SearchPage:
     results: list[Result] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str = ""
+    #: The query as typed, when the results shown are for a corrected spelling of it.
+    corrected_from: str = ""
     messages: list[str] = field(default_factory=list)
     relaxed: bool = False
     #: Little was found in the reader's language: every language was searched.

@@ -2,7 +2,9 @@
 page when nothing is found, any input turned into a page, and the database fallback when
 the engine is down."""
 
+import html as html_lib
 import re
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -137,9 +139,21 @@ def test_sort_newest(client, content, sync_search):
     assert 'aria-current="true">Newest' in html
 
 
-def test_did_you_mean(client, content):
+def test_a_misspelled_query_shows_the_corrected_results(client, content):
     html = get(client, q="dashbord")
-    assert "Did you mean" in html and "dashboard" in html
+    assert "Showing results for <strong>dashboard</strong>." in html
+    assert result_titles(html), "the corrected query's results are shown"
+    assert "Did you mean" not in html
+    exact = re.search(r'<a href="(\?[^"]*exact=1[^"]*)">Search instead for', html)[1]
+    assert "q=dashbord" in exact
+    typed = get(client, **dict(parse_qsl(html_lib.unescape(exact)[1:])))
+    assert "Showing results for" not in typed
+    assert "Did you mean" in typed and "dashboard" in typed
+    api = client.get("/api/v1/search", {"q": "dashbord"}).json()
+    assert api["corrected_from"] == "dashbord" and api["query"] == "dashboard"
+    as_typed = client.get("/api/v1/search", {"q": "dashbord", "exact": "1"}).json()
+    assert as_typed["corrected_from"] is None and as_typed["suggestion"] == "dashboard"
+    assert api["total"] > as_typed["total"]
 
 
 def test_empty_state_suggests_articles_topics_community_and_support(client, content):
