@@ -58,14 +58,18 @@ def default_language():
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache (rate limits, Wagtail's renditions, cached
-    fragments of another test's database)."""
+    fragments of another test's database) and with no metrics counted (the process's own
+    counters too: they stand in for the shared ones the cache just lost)."""
     from django.core.cache import caches
 
+    from core import metrics
     from core.markdown import clear_local_cache
 
     for cache in caches.all():
         cache.clear()
     clear_local_cache()
+    with metrics._lock:
+        metrics._local.clear()
 
 
 @pytest.fixture(autouse=True)
