@@ -34,27 +34,33 @@ TIMEOUT = 3600
 _MISSING = object()
 
 
-def generation() -> int:
-    value = cache.get(GENERATION_KEY)
+def generation(key: str = GENERATION_KEY) -> int:
+    """The counter under ``key`` (the fragments' by default; the page cache keeps its own)."""
+    value = cache.get(key)
     if value is None:
         # Start from a fresh value, never from 1: an old fragment of a cache that lost
         # its counter must not be read again.
         import time
 
         value = int(time.time() * 1000)
-        if not cache.add(GENERATION_KEY, value, None):
-            value = cache.get(GENERATION_KEY) or value
+        if not cache.add(key, value, None):
+            value = cache.get(key) or value
     return int(value)
+
+
+def bump_generation(key: str = GENERATION_KEY) -> None:
+    """Move the counter under ``key`` on: everything keyed by it is forgotten."""
+    try:
+        cache.incr(key)
+    except ValueError:
+        generation(key)
+        with suppress(ValueError):  # a cache that lost the key again: a fresh start anyway
+            cache.incr(key)
 
 
 def bump(*args, **kwargs) -> None:
     """Forget every fragment (a signal receiver: takes and ignores any arguments)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        generation()
-        with suppress(ValueError):  # a cache that lost the key again: a fresh start anyway
-            cache.incr(GENERATION_KEY)
+    bump_generation()
 
 
 def cached(

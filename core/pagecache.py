@@ -51,20 +51,8 @@ _UNCACHEABLE = {"private", "no-store", "no-cache"}
 
 def bump(*args, **kwargs) -> None:
     """Forget every cached page (a signal receiver: takes and ignores any arguments)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.add(GENERATION_KEY, 1, None)
-    except Exception:  # the cache is not answering: nothing is served from it either
-        pass
-
-
-def _generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, None)
-        value = cache.get(GENERATION_KEY) or 1
-    return int(value)
+    with suppress(Exception):  # the cache is not answering: nothing is served from it either
+        fragments.bump_generation(GENERATION_KEY)
 
 
 def _enabled() -> bool:
@@ -95,7 +83,7 @@ def _key(request) -> str:
             query,
             language,
             str(fragments.generation()),
-            str(_generation()),
+            str(fragments.generation(GENERATION_KEY)),
         ]
     )
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
