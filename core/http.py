@@ -21,3 +21,21 @@ def client_ip(request) -> str | None:
         return get_client_ip(request)
     except ImproperlyConfigured:
         return clean_client_ip(request.META.get("REMOTE_ADDR") or "")
+
+
+def wants_json(request) -> bool:
+    """A script asking (``Accept: application/json``), or any request to the JSON API."""
+    return "application/json" in request.headers.get("Accept", "") or request.path.startswith(
+        "/api/"
+    )
+
+
+def error_answer(request, status: int, message: str, template: str):
+    """A refusal with its reason: ``{"error": {"status", "message"}}`` for scripts, the
+    site's error page ``template`` for people."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if wants_json(request):
+        return JsonResponse({"error": {"status": status, "message": message}}, status=status)
+    return render(request, template, {"message": message}, status=status)

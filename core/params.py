@@ -100,18 +100,15 @@ def _holds_nul(values) -> bool:
 
 
 def nul_response(request):
-    from django.http import JsonResponse
-    from django.shortcuts import render
     from django.utils.translation import gettext as _
+
+    from .http import error_answer
 
     message = _(
         "What you sent contains a null character (U+0000), which no text can hold. "
         "Remove it and try again."
     )
-    wants_json = "application/json" in request.headers.get("Accept", "")
-    if wants_json or request.path.startswith("/api/"):
-        return JsonResponse({"error": {"status": 400, "message": message}}, status=400)
-    return render(request, "400.html", {"message": message}, status=400)
+    return error_answer(request, 400, message, "400.html")
 
 
 class NulCharacterMiddleware:

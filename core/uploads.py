@@ -20,10 +20,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import JsonResponse
-from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from .http import error_answer
 
 
 class UploadTooLarge(RequestDataTooBig):
@@ -102,9 +102,7 @@ def too_large_response(request, error: UploadTooLarge):
             "A file you attached is larger than %(limit)s. Attach a smaller file (a "
             "compressed or shortened copy) and try again."
         ) % {"limit": limit}
-    if "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse({"error": {"status": 413, "message": message}}, status=413)
-    return render(request, "413.html", {"message": message}, status=413)
+    return error_answer(request, 413, message, "413.html")
 
 
 class UploadLimitMiddleware:

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
+from core.http import wants_json
 from core.params import parse_id
 from core.ratelimit import rate_limited
 from core.submissions import Submission
@@ -428,10 +429,6 @@ def _post_for(kind: str, pk: int, request):
     return post
 
 
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 @login_required
 @require_POST
 def vote(request, kind: str, pk: int):
@@ -444,11 +441,11 @@ def vote(request, kind: str, pk: int):
     try:
         score = services.vote(request.user, post, value)
     except ForumError as error:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": error.message}, status=_error_status(error))
         messages.error(request, error.message)
         return redirect(post.get_absolute_url())
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"score": score, "vote": value})
     return redirect(post.get_absolute_url())
 

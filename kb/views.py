@@ -4,16 +4,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import wants_json
 from core.params import parse_id
 from segments import policy
 
 from .forms import HelpfulVoteForm
 from .models import ArticlePage
 from .services import ArticleUnavailable, record_helpful_vote, remember_answer
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 @require_POST
@@ -30,7 +27,7 @@ def helpful_vote(request, article_id: int):
 
     form = HelpfulVoteForm(request.POST)
     if not form.is_valid():
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
         for errors in form.errors.values():
             for error in errors:
@@ -55,7 +52,7 @@ def helpful_vote(request, article_id: int):
     remember_answer(request, article, form.cleaned_data["helpful"])
 
     message = _("Thanks for your feedback! It helps us improve this article.")
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"message": message, "helpful": form.cleaned_data["helpful"]})
     messages.success(request, message)
     return HttpResponseRedirect(back)
