@@ -55,15 +55,24 @@ def direction(code: str) -> str:
     return "rtl" if is_bidi(code) else "ltr"
 
 
+def supported_language(code: str | None) -> str:
+    """``code`` as one of ``LANGUAGES`` (``fa-IR`` → ``fa``), or ``""``."""
+    if not code:
+        return ""
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return ""
+
+
 def writing_language(*candidates: str | None) -> str:
     """The first of ``candidates`` that the site offers (``"fa-IR"`` counts as ``"fa"``),
     else the active interface language, else the site's default: the language new content
     is filed under when its author did not say."""
-    known = {code for code, _name in settings.LANGUAGES}
     for candidate in (*candidates, translation.get_language(), settings.LANGUAGE_CODE):
-        base = (candidate or "").split("-")[0].lower()
-        if base in known:
-            return base
+        code = supported_language(candidate)
+        if code:
+            return code
     return "en"
 
 

@@ -15,15 +15,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import translation
 
-
-def supported_language(code: str | None) -> str:
-    """``code`` as one of ``LANGUAGES`` (``fa-IR`` → ``fa``), or ``""``."""
-    if not code:
-        return ""
-    try:
-        return translation.get_supported_language_variant(code)
-    except LookupError:
-        return ""
+from core.languages import supported_language
 
 
 def account_language(user) -> str:
