@@ -127,9 +127,17 @@ def is_question_like(text: str) -> bool:
     return False
 
 
+# A space left before punctuation where inline markup was (``**Save** .``).
+_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[.,;:!?؟،۔…)](?:\s|$))")
+
+
+def _plain(text: str) -> str:
+    return _SPACE_BEFORE_MARK.sub("", " ".join(str(text or "").split()))
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of one paragraph (``.``, ``!``, ``?``, ``؟``, ``۔``, ``…`` end one)."""
-    plain = " ".join(str(text or "").split())
+    plain = _plain(text)
     return [s.strip() for s in _SENTENCE_END.split(plain) if s.strip()]
 
 
@@ -145,7 +153,7 @@ def split_passages(text: str) -> list[str]:
     paragraph whole, a longer one sentence by sentence; too short ones dropped."""
     passages: list[str] = []
     for paragraph in _PARAGRAPHS.split(str(text or "")):
-        plain = " ".join(paragraph.split())
+        plain = _plain(paragraph)
         if not plain:
             continue
         parts = [plain] if len(plain) <= SHORT_PARAGRAPH else split_sentences(plain)

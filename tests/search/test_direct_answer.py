@@ -126,6 +126,7 @@ def test_markdown_paragraphs_drop_headings_code_and_tables():
         markdown_paragraphs(markdown)
         == "Open Settings and choose Webhooks .\n\nFirst item Second item"
     )
+    assert split_passages(markdown_paragraphs(markdown))[0] == "Open Settings and choose Webhooks."
 
 
 def test_source_text_only_articles_and_accepted_answers():
