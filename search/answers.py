@@ -18,7 +18,7 @@ How one is chosen (``direct_answer``):
 4. the query and the passages are embedded by the sentence encoder of the source's
    language (``search.embeddings``); passage vectors are kept in this process by a hash
    of the encoder's version and the passage (``PassageVectors``), so a popular article is
-   embedded once;
+   embedded once (and so are the query vectors of repeated queries);
 5. the passage with the highest cosine wins if it reaches its model's threshold
    (``THRESHOLDS``, tuned on the demo content so that unrelated queries get no answer).
 
@@ -282,7 +282,8 @@ def read_token(token: str) -> Shown | None:
 
 
 class PassageVectors:
-    """Passage vectors by (encoder version, passage) hash, kept in this process (LRU)."""
+    """Passage (and query) vectors by a hash of the encoder's version and the text, kept in
+    this process (least recently used out first)."""
 
     def __init__(self, size: int = 20_000):
         self.size = size
@@ -318,6 +319,21 @@ class PassageVectors:
                     self._vectors.popitem(last=False)
         return np.stack([found[k] for k in keys])
 
+    def query(self, encoder, text: str) -> np.ndarray:
+        """A query's vector (queries repeat: the popular ones are encoded once)."""
+        key = "q:" + self.key(encoder.version, text)
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+                return vector
+        vector = encoder.encode_queries([text])[0]
+        with self._lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector
+
     def clear(self) -> None:
         with self._lock:
             self._vectors.clear()
@@ -342,7 +358,7 @@ def best_passage(query: str, candidates: Sequence[Candidate]) -> DirectAnswer | 
         if threshold is None:
             continue
         if encoder.name not in queries:
-            queries[encoder.name] = encoder.encode_queries([query])[0]
+            queries[encoder.name] = passage_vectors.query(encoder, query)
         scores = passage_vectors.vectors(encoder, candidate.passages) @ queries[encoder.name]
         index = int(np.argmax(scores))
         score = float(scores[index])
