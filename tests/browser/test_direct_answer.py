@@ -1,6 +1,7 @@
 """A direct answer in Chromium: a paraphrased question over the demo's billing articles
 shows the passage that answers it above the results, with its source; "Yes" is sent
-without leaving the page and recorded for the deflection report."""
+without leaving the page and recorded for the deflection report. In Contact support the
+answer appears while typing, and "Yes" ends the flow solved."""
 
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ from demo.frontmatter import read_content_file
 from tests.factories import make_article, make_category
 from tests.tickets.support import index_now, use_fresh_index
 from tickets import reports
-from tickets.models import DirectAnswerFeedback
+from tickets.models import DirectAnswerFeedback, SupportFlow
 
 BILLING = Path(__file__).resolve().parents[2] / "demo" / "content" / "en" / "articles"
 ARTICLES = [
@@ -73,3 +74,23 @@ def test_an_unrelated_question_shows_no_answer(page, billing):
     page.goto("/search/?q=what+is+the+best+invoice+for+pizza+recipes%3F")
     expect(page.locator(".search-result").first).to_be_visible()
     expect(page.get_by_role("region", name="Answer from the help center")).to_have_count(0)
+
+
+def test_contact_support_shows_the_answer_while_typing_and_yes_solves(page, billing):
+    source = billing["understand-your-tessellate-invoice"]
+    page.goto("/support/new/")
+    page.get_by_label("What do you need help with?").press_sequentially(
+        "When am I charged after an upgrade?", delay=15
+    )
+    answer = page.get_by_role("region", name="Answer from the help center")
+    expect(answer).to_be_visible()
+    expect(answer.locator("blockquote")).to_contain_text("proration invoice")
+    expect(answer.get_by_role("link", name=source.title)).to_have_attribute("href", source.url)
+
+    answer.get_by_role("button", name="Yes").click()
+    expect(page).to_have_url(re.compile("/support/new/done/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Glad that helped")
+    flow = SupportFlow.objects.get()
+    assert flow.outcome == SupportFlow.Outcome.SOLVED
+    assert flow.solved_by == f"article:{source.pk}"
+    assert DirectAnswerFeedback.objects.get().flow == flow
