@@ -293,6 +293,10 @@ SEARCH_EMBEDDINGS_THREADS = int(os.environ.get("SEARCH_EMBEDDINGS_THREADS", "2")
 # defaults search=0.5,similar=0.8,suggestions=0.8,related=0.5.
 SEARCH_SEMANTIC = os.environ.get("SEARCH_SEMANTIC", "on")
 SEARCH_SEMANTIC_WEIGHTS = os.environ.get("SEARCH_SEMANTIC_WEIGHTS", "")
+# A direct answer above the results of a question-like query (search/answers.py): the
+# passage of a top result closest in meaning to the query. "off" (or the encoders off)
+# turns it off.
+SEARCH_DIRECT_ANSWER = os.environ.get("SEARCH_DIRECT_ANSWER", "on")
 
 # --- Search indexing (the queue that carries changes to the search backend) ------------
 INDEXING_BATCH_SIZE = int(os.environ.get("INDEXING_BATCH_SIZE", "200"))
@@ -517,6 +521,7 @@ PORTICO_RATE_LIMITS = {
     "search_click": os.environ.get("RATE_LIMIT_SEARCH_CLICK") or "60/m",
     "forum_similar": os.environ.get("RATE_LIMIT_FORUM_SIMILAR") or "60/m",
     "support_suggest": os.environ.get("RATE_LIMIT_SUPPORT_SUGGEST") or "60/m",
+    "answer_feedback": os.environ.get("RATE_LIMIT_ANSWER_FEEDBACK") or "30/m",
 }
 
 # --- Portal ---------------------------------------------------------------------------
