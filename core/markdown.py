@@ -66,7 +66,7 @@ PAGE_IDS = frozenset(
         "forum-products-heading", "watched-heading", "profile-questions", "profile-answers",
         "answer-website", "question-website", "hero-title", "hero-search-q", "hero-topics",
         "home-announcements", "home-categories", "home-featured", "home-more-help",
-        "kb-untranslated-heading",
+        "kb-untranslated-heading", "direct-answer-heading",
     }
 )  # fmt: skip
 # Ids with a number the templates make per item (``answer-12``, ``comment-3-heading``).

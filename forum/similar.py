@@ -82,13 +82,16 @@ def _question_meta(question) -> str:
     }
 
 
-def similar_content(text: str, user, limit: int = 6) -> list[SimilarItem]:
+def similar_content(text: str, user, limit: int = 6, *, personal: bool = True) -> list[SimilarItem]:
+    """What answers ``text``, for ``user``; ranked for their products, role and stage
+    unless ``personal`` is off (then the same for everyone with the same access)."""
     from search import service
 
     if not keywords(text) or limit <= 0:
         return []
+    person = None if personal else service.anonymous_person(user)
     try:
-        results = service.similar(text, user, limit=limit)
+        results = service.similar(text, user, limit=limit, person=person)
     except service.SearchUnavailable:
         return database_similar(text, user, limit)
     items = []

@@ -23,6 +23,7 @@ from core.http import wants_json
 from core.params import parse_id
 from core.ratelimit import rate_limited
 from core.submissions import Submission
+from search.service import index_generation
 from segments import policy
 
 from . import conf, permissions, queries, services, visibility
@@ -69,6 +70,8 @@ def _canonical(request, page_number: int = 1) -> str:
 
 #: Seconds a community list is kept at most (its view counts may be that old).
 LIST_SECONDS = 60
+#: Seconds a question's related questions and articles are kept at most.
+RELATED_SECONDS = 300
 
 
 @require_GET
@@ -193,11 +196,17 @@ def _question_context(request, question: Question, **extra) -> dict:
     duplicate_of = question.duplicate_of
     if duplicate_of and not visibility.can_view_question(duplicate_of, user):
         duplicate_of = None
-    related = [
-        item
-        for item in similar_content(question.title, user, limit=6)
-        if item.url != question.get_absolute_url()
-    ][:5]
+    related = fragments.cached(
+        "forum-related",
+        policy.access_signature(user),
+        (question.pk, fragments.generation(pagecache.GENERATION_KEY), index_generation()),
+        lambda: [
+            item
+            for item in similar_content(question.title, user, limit=6, personal=False)
+            if item.url != question.get_absolute_url()
+        ][:5],
+        timeout=RELATED_SECONDS,
+    )
     comment_form = extra.get("comment_form")
     return {
         "question": question,

@@ -13,12 +13,14 @@ class SearchConfig(AppConfig):
         from core.health import register_check
         from segments.models import Segment
 
-        from . import health, service, synonyms
+        from . import health, service, signals, synonyms
         from .embeddings import checks  # noqa: F401
         from .models import Synonym
         from .service.cache import index_changed
 
         synonyms.connect()
+        # The write side changed the index: kept pages of results go.
+        signals.index_written.connect(index_changed, dispatch_uid="search.results-cache.index")
         # /readyz asks the search engine too.
         register_check("search", health.readiness)
         for signal in (post_save, post_delete):

@@ -41,6 +41,7 @@ SEARCH_PUBLIC = {
     "search.schema",
     "search.extract",
     "search.signals",
+    "search.answers",
 }
 #: What the write side may use of search: never the query side.
 INDEXING_SEARCH = {"search.registry", "search.schema", "search.backends", "search.signals"}

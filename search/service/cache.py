@@ -47,6 +47,11 @@ def index_changed(*args, **kwargs) -> None:
         fragments.bump_generation(INDEX_GENERATION_KEY)
 
 
+def index_generation() -> int:
+    """The index's counter: part of the key of anything built from search results."""
+    return fragments.generation(INDEX_GENERATION_KEY)
+
+
 def _counters() -> list[str]:
     found = cache.get_many(_COUNTERS)
     return [str(found.get(key) or fragments.generation(key)) for key in _COUNTERS]

@@ -267,11 +267,11 @@ def test_search_engine_down_falls_back_to_the_database(client, content, settings
 
 def test_search_stays_cheap(client, content, member, django_assert_max_num_queries):
     client.get("/search/", {"q": "webhook"})
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(6):
         client.get("/search/", {"q": "webhook"})
     client.force_login(member)
     client.get("/search/", {"q": "webhook"})
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(8):
         client.get("/search/", {"q": "webhook"})
 
 

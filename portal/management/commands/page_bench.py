@@ -94,7 +94,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--n", type=int, default=30, help="Measured requests per page.")
-        parser.add_argument("--warmup", type=int, default=3, help="Requests before measuring.")
+        parser.add_argument(
+            "--warmup",
+            type=int,
+            default=3,
+            help="Requests before measuring (--url: 0 skips the one-second warm-up per page).",
+        )
         parser.add_argument("--member", default=DEFAULT_MEMBER, help="Email of the member.")
         parser.add_argument("--query", default=DEFAULT_QUERY, help="Search query to use.")
         parser.add_argument("--only", default="", help="Comma-separated page names.")
@@ -228,6 +233,10 @@ class Command(BaseCommand):
             rows, desc="Pages", disable=options["no_progress"] or None, file=self.stderr._out
         ):
             headers = {"Cookie": cookie} if visitor == "member" else {}
+            if options["warmup"]:
+                # Not measured: each server process's first requests load what it keeps
+                # (sentence encoders, templates, cached fragments and pages).
+                self._threads(base + path, headers, clients, 1.0)
             if wrk:
                 line = self._wrk(wrk, base + path, headers, clients, seconds)
             else:
