@@ -20,6 +20,7 @@ schema.org structured data (JSON-LD).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ SCHEMA = "https://schema.org"
 OG_LOCALES = {"en": "en_US", "fa": "fa_IR", "ro": "ro_RO"}
 
 _QUESTION_MARKS = ("?", "؟")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([.,;:!?؟،])")
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
@@ -239,6 +241,14 @@ def qa_page(
     }
 
 
+def plain_text(markdown: str) -> str:
+    """The text of a Markdown source for structured data (no space left where inline
+    markup stood before a punctuation mark)."""
+    from .markdown import markdown_to_text
+
+    return _SPACE_BEFORE_MARK.sub(r"\1", markdown_to_text(markdown))
+
+
 # --- FAQ articles ---------------------------------------------------------------------
 
 
@@ -251,7 +261,7 @@ class FaqEntry:
 def faq_entries(markdown: str) -> list[FaqEntry]:
     """The questions and answers of a FAQ-style Markdown body (the rule is in the module's
     docstring), or ``[]`` when the body is not one."""
-    from .markdown import _env, _parser, markdown_to_text
+    from .markdown import _env, _parser
 
     if not markdown:
         return []
@@ -270,8 +280,8 @@ def faq_entries(markdown: str) -> list[FaqEntry]:
     entries = []
     for position, (text, _start, end) in enumerate(questions):
         stop = questions[position + 1][1] if position + 1 < len(questions) else len(lines)
-        reply = markdown_to_text("\n".join(lines[end:stop]))
+        reply = plain_text("\n".join(lines[end:stop]))
         if not reply:
             return []
-        entries.append(FaqEntry(markdown_to_text(text), reply))
+        entries.append(FaqEntry(plain_text(text), reply))
     return entries

@@ -19,7 +19,6 @@ from taggit.models import Tag
 
 from core import seo
 from core.http import wants_json
-from core.markdown import markdown_to_text
 from core.params import parse_id
 from core.ratelimit import rate_limited
 from core.submissions import Submission
@@ -183,7 +182,7 @@ def _question_context(request, question: Question, **extra) -> dict:
         "canonical_url": seo.absolute_url(question.get_absolute_url(), request),
         "og_title": question.title,
         "og_type": "article",
-        "meta_description": markdown_to_text(question.body)[:200],
+        "meta_description": seo.plain_text(question.body)[:200],
         "content_language": question.language,
         "structured_data": _structured_data(request, question, answers),
     }
@@ -216,7 +215,7 @@ def _structured_data(request, question: Question, answers: list[Answer]) -> list
 
     def described(answer: Answer) -> dict:
         return seo.answer(
-            text=markdown_to_text(answer.body),
+            text=seo.plain_text(answer.body),
             url=f"{url}#answer-{answer.pk}",  # Answer.get_absolute_url, without a query
             created=answer.created_at,
             upvotes=max(answer.score, 0),
@@ -227,7 +226,7 @@ def _structured_data(request, question: Question, answers: list[Answer]) -> list
     accepted = next((described(a) for a in shown if a.is_accepted), None)
     page = seo.qa_page(
         name=question.title,
-        text=markdown_to_text(question.body),
+        text=seo.plain_text(question.body),
         url=url,
         language=question.language,
         created=question.created_at,
