@@ -70,10 +70,11 @@ def cached(
     compute: Callable[[], T],
     *,
     language: str | None = None,
+    timeout: int = TIMEOUT,
 ) -> T:
     """``compute()``, kept for everyone with the same access ``signature`` and language
-    (default: the active language) until the next change of content. With the cache
-    down, pages are computed as without one."""
+    (default: the active language) until the next change of content (and ``timeout``
+    seconds at most). With the cache down, pages are computed as without one."""
     if language is None:
         from django.utils import translation
 
@@ -88,7 +89,7 @@ def cached(
     if value is _MISSING:
         value = compute()
         with suppress(Exception):
-            cache.set(key, value, TIMEOUT)
+            cache.set(key, value, timeout)
     return value
 
 

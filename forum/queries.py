@@ -6,11 +6,22 @@ decides access. Writes go through ``forum.services``.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db.models import Count, QuerySet
 from taggit.models import Tag
 
 from . import visibility
-from .models import Answer, AnswerVote, Comment, PostRevision, Question, QuestionVote, Watch
+from .models import (
+    Answer,
+    AnswerVote,
+    Comment,
+    PostRevision,
+    Question,
+    QuestionTag,
+    QuestionVote,
+    Watch,
+)
 
 SORTS = {
     "activity": ("-last_activity_at", "-pk"),
@@ -44,10 +55,37 @@ def listing(questions: QuerySet, *, current_filter: str | None, sort: str) -> Qu
         questions = questions.filter(answer_count=0)
     elif current_filter == "solved":
         questions = questions.filter(status=Question.Status.SOLVED)
-    return (
-        questions.select_related("product", "author")
-        .prefetch_related("tags")
-        .order_by(*SORTS[sort])
+    return questions.select_related("product", "author").order_by(*SORTS[sort])
+
+
+def with_tags(questions) -> list[Question]:
+    """``questions`` as a list, each with ``tag_list`` (its tags by name), in one query.
+
+    Cheaper than ``prefetch_related("tags")``, which builds a tag queryset per question
+    only to hand it the prefetched rows."""
+    questions = list(questions)
+    by_question: dict[int, list[Tag]] = defaultdict(list)
+    rows = (
+        QuestionTag.objects.filter(content_object_id__in=[q.pk for q in questions])
+        .order_by("tag__name")
+        .values_list("content_object_id", "tag_id", "tag__name", "tag__slug")
+    )
+    for question_id, tag_id, name, slug in rows:
+        by_question[question_id].append(Tag(id=tag_id, name=name, slug=slug))
+    for question in questions:
+        question.tag_list = by_question.get(question.pk, [])
+    return questions
+
+
+def own_held_ids(user) -> list[int]:
+    """Ids of ``user``'s own questions held for review: the one thing that makes their
+    lists differ from those of everyone with the same access (authors see them, marked)."""
+    if not getattr(user, "is_authenticated", False) or visibility.is_moderator(user):
+        return []
+    return list(
+        Question.objects.filter(author=user, awaiting_review=True, is_hidden=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 

@@ -11,17 +11,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
-from core import seo
+from core import fragments, pagecache, seo
 from core.http import wants_json
 from core.params import parse_id
 from core.ratelimit import rate_limited
 from core.submissions import Submission
+from segments import policy
 
 from . import conf, permissions, queries, services, visibility
 from .errors import ForumError, NotAllowed, RateLimited
@@ -65,6 +67,9 @@ def _canonical(request, page_number: int = 1) -> str:
 
 # --- Listings -------------------------------------------------------------------------
 
+#: Seconds a community list is kept at most (its view counts may be that old).
+LIST_SECONDS = 60
+
 
 @require_GET
 def question_list(request, product_slug: str | None = None, tag_slug: str | None = None):
@@ -86,15 +91,47 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
     sort = request.GET.get("sort")
     if sort not in SORTS:
         sort = "activity"
-    questions = queries.listing(questions, current_filter=current_filter, sort=sort)
-    paginator = Paginator(questions, conf.get("FORUM_QUESTIONS_PER_PAGE"))
-    page_obj = paginator.get_page(request.GET.get("page"))
+
+    def listing() -> tuple[str, int]:
+        listed = queries.listing(questions, current_filter=current_filter, sort=sort)
+        page_obj = Paginator(listed, conf.get("FORUM_QUESTIONS_PER_PAGE")).get_page(
+            request.GET.get("page")
+        )
+        page_obj.object_list = queries.with_tags(page_obj.object_list)
+        html = render_to_string(
+            "forum/includes/question_page.html",
+            {"page_obj": page_obj, "questions": page_obj.object_list},
+            request=request,
+        )
+        return html, page_obj.number
+
+    # The list and its pages are the same for everyone with the same access (and the same
+    # questions of their own held for review), until the forum changes; view counts on it
+    # may be a minute old.
+    signature = policy.access_signature(user)
+    parts = (
+        product.pk if product else "",
+        tag.pk if tag else "",
+        request.GET.urlencode(),
+        ",".join(str(pk) for pk in queries.own_held_ids(user)),
+        fragments.generation(pagecache.GENERATION_KEY),
+    )
+    listing_html, number = fragments.cached(
+        "forum-questions", signature, parts, listing, timeout=LIST_SECONDS
+    )
+    popular_tags = fragments.cached(
+        "forum-popular-tags",
+        signature,
+        (fragments.generation(pagecache.GENERATION_KEY),),
+        lambda: [(t.slug, t.name) for t in queries.popular_tags(user)],
+        language="",
+        timeout=LIST_SECONDS,
+    )
     return render(
         request,
         "forum/question_list.html",
         {
-            "page_obj": page_obj,
-            "questions": page_obj.object_list,
+            "listing_html": listing_html,
             "product": product,
             "tag": tag,
             "current_filter": current_filter,
@@ -106,9 +143,9 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
             ],
             "filters": [(None, _("All")), ("unanswered", _("Unanswered")), ("solved", _("Solved"))],
             "products": visibility.products_for(user),
-            "popular_tags": queries.popular_tags(user),
+            "popular_tags": popular_tags,
             "is_moderator": visibility.is_moderator(user),
-            "canonical_url": _canonical(request, page_obj.number),
+            "canonical_url": _canonical(request, number),
         },
     )
 

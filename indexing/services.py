@@ -30,6 +30,7 @@ from django.utils import timezone
 from search.backends import SearchBackend, get_backend
 from search.registry import registry
 from search.schema import SearchDocument, split_id
+from search.service.cache import index_changed
 
 from .models import IndexQueueItem, IndexRebuild
 
@@ -233,6 +234,8 @@ def process_batch(rows: list[IndexQueueItem], claim, backend: SearchBackend, cla
     except Exception as exc:
         _fail(good, f"{type(exc).__name__}: {exc}", timezone.now())
         raise
+    # Pages of results kept by the read side no longer hold.
+    index_changed()
     # A rebuild that started meanwhile may not have seen these changes, or may have
     # replaced the version just written: keep the rows for after its switch.
     held = IndexRebuild.objects.filter(started_at__gte=claimed_at).exists() or rebuild_running()
@@ -512,6 +515,7 @@ def rebuild(
                 if progress:
                     progress(len(chunk))
         backend.switch_to(version)
+        index_changed()
         dropped = backend.drop_old_versions()
     except BaseException as exc:
         IndexRebuild.objects.filter(pk=record.pk).update(

@@ -15,6 +15,8 @@ class SearchConfig(AppConfig):
 
         from . import health, service, synonyms
         from .embeddings import checks  # noqa: F401
+        from .models import Synonym
+        from .service.cache import index_changed
 
         synonyms.connect()
         # /readyz asks the search engine too.
@@ -24,4 +26,10 @@ class SearchConfig(AppConfig):
                 service.forget_product_names,
                 sender=Segment,
                 dispatch_uid=f"search.products.{signal is post_save}",
+            )
+            # Editors' synonyms change what a query finds: kept pages of results go.
+            signal.connect(
+                index_changed,
+                sender=Synonym,
+                dispatch_uid=f"search.results-cache.synonyms.{signal is post_save}",
             )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.ratelimit import rate_limited
 from segments import policy
 
-from . import analytics, service, signals
+from . import analytics, answers, service, signals
 from .query import MAX_QUERY_LENGTH
 from .registry import registry
 from .schema import SORT_NEWEST, SORT_RELEVANCE, SORTS
@@ -76,6 +76,20 @@ def _request(request, *, strict: bool) -> service.SearchRequest:
     )
 
 
+def _direct_answer(page: service.SearchPage) -> answers.DirectAnswer | None:
+    """The direct answer for a page of results (the first page, by relevance), taken from
+    its results: already checked against what the person may see."""
+    request = page.request
+    if not page.results or request.page != 1 or request.sort != SORT_RELEVANCE:
+        return None
+    parsed = page.parsed
+    text = parsed.text
+    if parsed.filters or parsed.excluded:  # the question without its operators
+        mark = "?" if any(m in parsed.text for m in "?؟") else ""
+        text = " ".join([*parsed.words, *parsed.phrases]) + mark
+    return answers.direct_answer(text, page.results)
+
+
 def _url(params: dict) -> str:
     clean = {k: v for k, v in params.items() if v not in (None, "", [])}
     return "?" + urlencode(clean, doseq=True)
@@ -121,7 +135,10 @@ def search_page(request):
             )
         if values:
             facets.append({"name": name, "label": label, "values": values})
+    direct_answer = _direct_answer(page)
     context = {
+        "direct_answer": direct_answer,
+        "direct_answer_token": direct_answer.token("search") if direct_answer else "",
         "search": page,
         "query": page.parsed.text,
         "max_length": MAX_QUERY_LENGTH,
@@ -196,6 +213,7 @@ def api_search(request):
         "corrected_from": page.corrected_from or None,
         "messages": [str(m) for m in page.messages],
         "degraded": page.degraded,
+        "direct_answer": answer.as_api() if (answer := _direct_answer(page)) else None,
     }
     if search_request.debug:
         data["debug"] = [

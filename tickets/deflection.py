@@ -27,6 +27,7 @@ from django.utils.text import Truncator
 
 from forum.search import QUESTION
 from kb.search import ARTICLE
+from search.answers import DirectAnswer, direct_answer
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +65,29 @@ def suggest_answers(
 ) -> list[Suggestion]:
     """Articles and questions that may answer ``text``, best first, only what ``user`` may
     see; ``product`` is a product segment slug to prefer. Never raises: ``[]`` on outage."""
+    return suggest_with_answer(text, user, product=product, limit=limit, direct=False)[0]
+
+
+def suggest_with_answer(
+    text: str, user, *, product: str | None = None, limit: int = 5, direct: bool = True
+) -> tuple[list[Suggestion], DirectAnswer | None]:
+    """``suggest_answers`` and, when ``text`` reads as a question, the direct answer
+    (``search.answers``): the passage of the first suggestions closest in meaning to it,
+    so its source is always one of the suggestions shown. Never raises."""
     text = " ".join(str(text or "").split())[:MAX_TEXT_LENGTH]
     if len(text) < MIN_TEXT_LENGTH or limit <= 0:
-        return []
+        return [], None
     from search.service import SearchUnavailable
 
     # Inside a transaction, a savepoint: a failing query must not spoil the caller's work.
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
         with guard:
-            return _suggest(text, user, product=product, limit=limit)
+            suggestions, results = _suggest(text, user, product=product, limit=limit)
+        answer = None
+        if direct and suggestions:
+            answer = direct_answer(text, [results[s.key] for s in suggestions])
+        return suggestions, answer
     except SearchUnavailable as error:
         logger.warning(
             "Answer suggestions are unavailable (search: %s); support continues without them.",
@@ -81,13 +95,14 @@ def suggest_answers(
         )
     except Exception:
         logger.warning("Answer suggestions failed; support continues without them.", exc_info=True)
-    return []
+    return [], None
 
 
 # --- The source: the search service ---------------------------------------------------
 
 
-def _suggest(text: str, user, *, product: str | None, limit: int) -> list[Suggestion]:
+def _suggest(text: str, user, *, product: str | None, limit: int) -> tuple[list[Suggestion], dict]:
+    """The suggestions, and the search results they come from (by key)."""
     from search import service
 
     results = service.similar(
@@ -111,7 +126,7 @@ def _suggest(text: str, user, *, product: str | None, limit: int) -> list[Sugges
         if suggestion.key not in seen:
             seen.add(suggestion.key)
             suggestions.append(suggestion)
-    return suggestions[:limit]
+    return suggestions[:limit], {r.id: r for r in results}
 
 
 def _from_question(result, words, product):

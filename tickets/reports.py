@@ -9,6 +9,10 @@ count of events is a count of flows.
   the funnel as "started").
 - **Top answers**: the suggestions people said solved their problem, then those opened
   most.
+- **Direct answers** ("Did this answer your question?" under the passage shown above the
+  results, ``search.answers``): yes and no per place, on the search page (no flow: counted
+  by the day they were given, and only when no product or segment is chosen) and in
+  Contact support (by the flows of the period; a "yes" there also ends the flow solved).
 
 A handful of aggregate queries, whatever the number of flows.
 """
@@ -25,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from segments.models import Segment
 
-from .models import FlowSuggestion, FunnelEvent, SupportFlow
+from .models import DirectAnswerFeedback, FlowSuggestion, FunnelEvent, SupportFlow
 from .models.flow import FUNNEL
 
 PERIODS = (30, 90, 180, 365)
@@ -85,6 +89,24 @@ class Row:
 
 
 @dataclass
+class DirectAnswers:
+    """Feedback on direct answers in one place (search page or Contact support)."""
+
+    surface: str
+    label: str
+    yes: int = 0
+    no: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.yes + self.no
+
+    @property
+    def share_yes(self) -> float | None:
+        return round(100 * self.yes / self.total, 1) if self.total else None
+
+
+@dataclass
 class FunnelReport:
     since: dt.datetime
     days: int
@@ -95,6 +117,12 @@ class FunnelReport:
     by_product: list[Row]
     by_segment: list[Row]
     top_items: list[dict]
+    direct_answers: list[DirectAnswers] = field(default_factory=list)
+
+    @property
+    def answered_by_direct_answer(self) -> int:
+        """People who said a direct answer answered their question (every place)."""
+        return sum(row.yes for row in self.direct_answers)
 
     @property
     def started(self) -> int:
@@ -215,7 +243,29 @@ def build_report(
         by_product=sort_rows(by_product),
         by_segment=sort_rows(by_segment),
         top_items=list(top),
+        direct_answers=_direct_answers(flow_ids, since, now, everyone=not (product or segment)),
     )
+
+
+def _direct_answers(flow_ids, since, now, *, everyone: bool) -> list[DirectAnswers]:
+    surface = DirectAnswerFeedback.Surface
+    rows = {
+        value: DirectAnswers(surface=value, label=str(label)) for value, label in surface.choices
+    }
+    found = Q(surface=surface.SUPPORT, flow__in=flow_ids)
+    if everyone:
+        found |= Q(surface=surface.SEARCH, created_at__gte=since, created_at__lte=now)
+    counts = (
+        DirectAnswerFeedback.objects.filter(found)
+        .values_list("surface", "helpful")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for value, helpful, n in counts:
+        row = rows.get(value)
+        if row is not None:
+            setattr(row, "yes" if helpful else "no", n)
+    return [row for row in rows.values() if everyone or row.surface == surface.SUPPORT]
 
 
 # --- The chart (inline SVG, drawn on the server) --------------------------------------

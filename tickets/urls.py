@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/open/<str:key>/", views.open_suggestion, name="open"),
     path("new/solved/", views.solved, name="solved"),
     path("new/done/", views.done, name="done"),
+    path("answer-feedback/", views.answer_feedback, name="answer_feedback"),
     path("new/restart/", views.restart, name="restart"),
     path("new/details/", views.details, name="details"),
     path("tickets/", views.ticket_list, name="tickets"),

@@ -14,20 +14,23 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.http import wants_json
 from core.ratelimit import rate_limited
 from core.sendfile import sendfile
 from core.submissions import Submission
+from search.answers import DirectAnswer, read_token
 from segments.models import Segment
 
 from . import conf, services
 from . import flow as flows
-from .deflection import suggest_answers
+from .deflection import suggest_with_answer
 from .errors import NotAllowed, RateLimited, TicketError
 from .forms import DescribeForm, ReplyForm, TicketForm
 from .models import OPEN_STATUSES, Ticket, TicketAttachment, TicketMessage
@@ -44,12 +47,25 @@ def _product(slug: str) -> Segment | None:
     return Segment.objects.filter(kind=Segment.Kind.PRODUCT, slug=slug).first()
 
 
-def _suggestions_for(request, flow, text: str, product_slug: str = "", limit=None) -> list:
-    """Suggestions for ``text``, recorded in ``flow`` (what was typed, what was shown)."""
+def _suggestions_for(
+    request, flow, text: str, product_slug: str = "", limit=None, *, direct: bool = True
+) -> tuple[list, DirectAnswer | None]:
+    """Suggestions for ``text``, recorded in ``flow`` (what was typed, what was shown), and
+    the direct answer taken from them (``direct``)."""
     limit = limit or conf.get("TICKETS_SUGGESTIONS_LIMIT")
-    suggestions = suggest_answers(text, request.user, product=product_slug or None, limit=limit)
+    suggestions, answer = suggest_with_answer(
+        text, request.user, product=product_slug or None, limit=limit, direct=direct
+    )
     services.record_suggestions(flow, text, suggestions)
-    return suggestions
+    return suggestions, answer
+
+
+def _direct_answer_context(answer: DirectAnswer | None) -> dict:
+    return {
+        "answer": answer,
+        "answer_token": answer.token("support") if answer else "",
+        "answer_back": reverse("support:new"),
+    }
 
 
 def _draft_text(draft: dict) -> str:
@@ -71,6 +87,7 @@ def _status_message(count: int) -> str:
 def new(request):
     draft = flows.load_draft(request)
     suggestions: list = []
+    answer = None
     searched = False
     searched_query = ""
     if request.method == "POST":
@@ -97,7 +114,7 @@ def new(request):
         if len(text) >= 3:
             flow = flows.flow_for(request, product=_product(data["product"]))
             services.touch_flow(flow, product=_product(data["product"]), subject=data["subject"])
-            suggestions = _suggestions_for(request, flow, text, data["product"])
+            suggestions, answer = _suggestions_for(request, flow, text, data["product"])
             searched = True
         status = 400 if action == "continue" else 200
     else:
@@ -111,7 +128,7 @@ def new(request):
         text = _draft_text(draft)
         if len(text) >= 3 and flows.has_draft(request):
             flow = flows.flow_for(request, product=_product(draft["product"]))
-            suggestions = _suggestions_for(request, flow, text, draft["product"])
+            suggestions, answer = _suggestions_for(request, flow, text, draft["product"])
             searched = True
     return render(
         request,
@@ -122,6 +139,7 @@ def new(request):
             "searched": searched,
             "searched_query": searched_query,
             "status_message": _status_message(len(suggestions)) if searched else "",
+            **_direct_answer_context(answer),
         },
         status=status,
     )
@@ -136,12 +154,13 @@ def suggest(request):
     flows.save_draft(request, **data)
     flows.remember_search(request, request.POST.get("searched", ""))
     text = f"{data['subject']} {data['description']}".strip()
-    results = []
+    results: list = []
+    answer = None
     if len(text) >= 3:
         product = _product(data["product"])
         flow = flows.flow_for(request, product=product)
         services.touch_flow(flow, product=product, subject=data["subject"])
-        results = _suggestions_for(request, flow, text, data["product"])
+        results, answer = _suggestions_for(request, flow, text, data["product"])
     response = JsonResponse(
         {
             "results": [
@@ -156,6 +175,10 @@ def suggest(request):
                 for item in results
             ],
             "message": _status_message(len(results)) if len(text) >= 3 else "",
+            "direct_answer": answer.as_api() if answer else None,
+            "direct_answer_html": render_to_string(
+                "components/direct_answer.html", _direct_answer_context(answer), request=request
+            ),
         }
     )
     response["Cache-Control"] = "private, no-store"
@@ -190,6 +213,49 @@ def solved(request):
     flows.end_flow(request)
     request.session[DONE_KEY] = {"title": suggestion.title, "url": suggestion.url}
     return redirect("support:done")
+
+
+@require_POST
+@rate_limited("answer_feedback")
+def answer_feedback(request):
+    """ "Did this answer your question?" on a direct answer, on the search page or in
+    Contact support (with and without JavaScript).
+
+    The form's signed token says which answer was shown where, so anonymous visitors need
+    no session and none is written — but for a "yes" in Contact support, which ends the
+    person's flow (it is in their session already) solved by the answer's source."""
+    shown = read_token(request.POST.get("token", ""))
+    helpful = request.POST.get("helpful", "")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    if shown is None or helpful not in ("yes", "no"):
+        message = _("This answer can no longer be rated. Search again to rate it.")
+        if wants_json(request):
+            return JsonResponse({"error": message}, status=400)
+        context = {"message": message, "back": back}
+        return render(request, "tickets/answer_feedback.html", context, status=400)
+    flow = flows.current_flow(request) if shown.surface == "support" else None
+    try:
+        _feedback, solved = services.record_direct_answer(shown, helpful == "yes", flow=flow)
+    except TicketError as error:
+        if wants_json(request):
+            return JsonResponse({"error": error.message}, status=400)
+        context = {"message": error.message, "back": back}
+        return render(request, "tickets/answer_feedback.html", context, status=400)
+    if solved:
+        flows.end_flow(request)
+        request.session[DONE_KEY] = {"title": shown.title, "url": shown.url}
+        if wants_json(request):
+            return JsonResponse({"message": "", "redirect": reverse("support:done")})
+        return redirect("support:done")
+    if helpful == "yes":
+        message = _("Thank you! We are glad it answered your question.")
+    else:
+        message = _("Thank you for telling us. The results below may help.")
+    if wants_json(request):
+        return JsonResponse({"message": message})
+    return render(request, "tickets/answer_feedback.html", {"message": message, "back": back})
 
 
 @require_GET
@@ -247,8 +313,8 @@ def _details(request, submission):
     else:
         form = TicketForm(initial={**draft, "priority": Ticket.Priority.NORMAL})
     # The best few once more, beside the form: a last chance not to wait for us.
-    suggestions = _suggestions_for(
-        request, flow, _draft_text(draft), draft["product"], limit=LAST_CHANCE
+    suggestions, _answer = _suggestions_for(
+        request, flow, _draft_text(draft), draft["product"], limit=LAST_CHANCE, direct=False
     )
     return render(
         request,

@@ -274,6 +274,10 @@ SEARCH_POPULAR_INTERVAL = float(os.environ.get("SEARCH_POPULAR_INTERVAL") or 600
 # seconds (0: only when flushed explicitly, e.g. by tests), never on the request path.
 SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS") or 5)
 SEARCH_LOG_DAYS = int(os.environ.get("SEARCH_LOG_DAYS", "180"))
+# A page of search results is kept this many seconds at most for everyone who would get
+# the same page (same query, filters, language, access and ranking profile); any change of
+# the index, of content or of access makes every kept page new at once. 0: never kept.
+SEARCH_RESULTS_CACHE_SECONDS = int(os.environ.get("SEARCH_RESULTS_CACHE_SECONDS") or 300)
 # Sentence encoders for semantic search (search/embeddings), computed in-process from
 # weights in installed packages: "auto" uses them where a language has one, "off" keeps
 # search lexical. Models per language (minilm: English; e5-small: ~100 languages) and the
@@ -289,6 +293,10 @@ SEARCH_EMBEDDINGS_THREADS = int(os.environ.get("SEARCH_EMBEDDINGS_THREADS", "2")
 # defaults search=0.5,similar=0.8,suggestions=0.8,related=0.5.
 SEARCH_SEMANTIC = os.environ.get("SEARCH_SEMANTIC", "on")
 SEARCH_SEMANTIC_WEIGHTS = os.environ.get("SEARCH_SEMANTIC_WEIGHTS", "")
+# A direct answer above the results of a question-like query (search/answers.py): the
+# passage of a top result closest in meaning to the query. "off" (or the encoders off)
+# turns it off.
+SEARCH_DIRECT_ANSWER = os.environ.get("SEARCH_DIRECT_ANSWER", "on")
 
 # --- Search indexing (the queue that carries changes to the search backend) ------------
 INDEXING_BATCH_SIZE = int(os.environ.get("INDEXING_BATCH_SIZE", "200"))
@@ -513,6 +521,7 @@ PORTICO_RATE_LIMITS = {
     "search_click": os.environ.get("RATE_LIMIT_SEARCH_CLICK") or "60/m",
     "forum_similar": os.environ.get("RATE_LIMIT_FORUM_SIMILAR") or "60/m",
     "support_suggest": os.environ.get("RATE_LIMIT_SUPPORT_SUGGEST") or "60/m",
+    "answer_feedback": os.environ.get("RATE_LIMIT_ANSWER_FEEDBACK") or "30/m",
 }
 
 # --- Portal ---------------------------------------------------------------------------

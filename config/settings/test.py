@@ -32,6 +32,7 @@ SEARCH_INDEX_PREFIX = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 SEARCH_EMBEDDED_PATH = VAR_DIR / "test-search"
 # Encoding is slow on small machines: tests that exercise vectors turn this on.
 SEARCH_SEMANTIC = "off"
+SEARCH_DIRECT_ANSWER = "off"
 TICKETS_ATTACHMENT_ROOT = (
     VAR_DIR / "test-ticket-attachments" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 )

@@ -164,7 +164,11 @@ def get_service() -> SearchService:
 
 
 def search(request: SearchRequest, user) -> SearchPage:
-    return get_service().search(request, user)
+    """The page of results, from the results cache when nothing changed since the same
+    page was computed for the same access and ranking (``search.service.cache``)."""
+    from .cache import cached_search
+
+    return cached_search(get_service(), request, user)
 
 
 def suggest(prefix: str, user, *, limit: int = 8) -> list[Suggestion]:

@@ -140,6 +140,8 @@ class SearchPage:
     degraded: bool = False
     error: str = ""
     latency_ms: float = 0.0
+    #: Served from the results cache (``search.service.cache``), not computed for this request.
+    from_cache: bool = False
     backend: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)
 

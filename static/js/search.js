@@ -193,7 +193,56 @@
       function (details) { details.open = false; });
   }
 
+  /* "Did this answer your question?" on a direct answer (search page, Contact support):
+     sent without leaving the page, the answer announced in place of the buttons. The
+     form works on its own too; anything unexpected falls back to submitting it. Listens
+     on the document: Contact support replaces its direct answer as the person types. */
+  function setUpDirectAnswerFeedback() {
+    if (!window.fetch || !window.FormData) return;
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.matches || !form.matches("form[data-direct-answer-form]")) return;
+      var submitter = event.submitter;
+      if (!submitter || submitter.name !== "helpful") return;
+      event.preventDefault();
+      var section = form.closest("[data-direct-answer]");
+      var status = section && section.querySelector("[data-direct-answer-status]");
+      var data = new window.FormData(form);
+      data.set("helpful", submitter.value);
+      var buttons = form.querySelectorAll("button");
+      Array.prototype.forEach.call(buttons, function (button) { button.disabled = true; });
+      window.fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { Accept: "application/json" }
+      }).then(function (response) {
+        if (!response.ok) throw new Error("rejected");
+        return response.json();
+      }).then(function (body) {
+        if (body.redirect) {
+          window.location.assign(body.redirect);
+          return;
+        }
+        form.remove();
+        if (status) {
+          status.textContent = body.message || "";
+          status.focus();
+        }
+      }).catch(function () {
+        Array.prototype.forEach.call(buttons, function (button) { button.disabled = false; });
+        var fallback = document.createElement("input");
+        fallback.type = "hidden";
+        fallback.name = "helpful";
+        fallback.value = submitter.value;
+        form.appendChild(fallback);
+        form.submit();
+      });
+    });
+  }
+
   function init() {
+    setUpDirectAnswerFeedback();
     Array.prototype.forEach.call(document.querySelectorAll("input[data-typeahead]"), setUpTypeahead);
     setUpClickTracking();
     foldFilters();

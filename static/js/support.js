@@ -124,6 +124,9 @@
 
     function render(data) {
       var results = data.results || [];
+      var direct = document.querySelector("[data-support-direct-answer]");
+      /* Rendered by the server from the same template as without the script. */
+      if (direct) { direct.innerHTML = data.direct_answer_html || ""; }
       region.textContent = "";
       if (results.length) {
         var list = el("ol", "support-suggestion-list list-plain");

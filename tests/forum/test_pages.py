@@ -1,5 +1,7 @@
 """Listings, URLs, canonical links, pagination, suggestions and query counts."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -31,7 +33,14 @@ def questions(ask, answer, member, other_member, products):
 
 
 def titles(response):
-    return [q.title for q in response.context["questions"]]
+    """The titles a community list shows, in order (read from the page: the list may come
+    from the cache, without a context)."""
+    assert response.status_code == 200, response.status_code
+    found = re.findall(
+        r'<h2 class="card__title"><a href="[^"]+"><span class="content-lang"[^>]*>([^<]*)</span>',
+        response.content.decode(),
+    )
+    return [html.unescape(title) for title in found]
 
 
 def test_listing_filters_and_sorts(client, questions):
@@ -64,10 +73,10 @@ def test_pagination(settings, client, ask, member):
     for n in range(12):
         ask(member, f"Paginated question number {n:02d} here")
     first = client.get("/community/?sort=newest")
-    assert len(first.context["questions"]) == 5
+    assert len(titles(first)) == 5
     assert 'rel="next"' in first.content.decode()
     third = client.get("/community/?sort=newest&page=3")
-    assert len(third.context["questions"]) == 2
+    assert len(titles(third)) == 2
     assert 'href="http://testserver/community/?page=3"' in third.content.decode()
     seen = set()
     for page in (1, 2, 3):
@@ -191,7 +200,7 @@ def test_listing_query_count(client, questions, ask, member, django_assert_max_n
     client.get("/community/")
     with django_assert_max_num_queries(12):
         response = client.get("/community/")
-    assert len(response.context["questions"]) == 13
+    assert len(titles(response)) == 13
     with django_assert_max_num_queries(12):
         client.get("/community/tags/webhooks/?filter=unanswered&sort=votes")
 

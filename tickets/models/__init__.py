@@ -3,7 +3,7 @@
 Plain Django models, written only through ``tickets.services``.
 """
 
-from .flow import FlowQuery, FlowSuggestion, FunnelEvent, SupportFlow
+from .flow import DirectAnswerFeedback, FlowQuery, FlowSuggestion, FunnelEvent, SupportFlow
 from .ticket import (
     OPEN_STATUSES,
     TaggedTicket,
@@ -16,6 +16,7 @@ from .ticket import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "DirectAnswerFeedback",
     "FlowQuery",
     "FlowSuggestion",
     "FunnelEvent",

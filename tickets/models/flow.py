@@ -160,3 +160,37 @@ FUNNEL = [
     FunnelEvent.Name.SOLVED,
     FunnelEvent.Name.FILED,
 ]
+
+
+class DirectAnswerFeedback(models.Model):
+    """ "Did this answer your question?" on a direct answer (``search.answers``): one row
+    per direct answer shown and answered (answering again changes it), with the support
+    flow it was shown in, if any. The deflection report counts the "yes" answers."""
+
+    class Surface(models.TextChoices):
+        SEARCH = "search", _("Search page")
+        SUPPORT = "support", _("Contact support")
+
+    nonce = models.CharField(_("showing"), max_length=32, unique=True)
+    surface = models.CharField(_("where"), max_length=16, choices=Surface.choices)
+    flow = models.ForeignKey(
+        SupportFlow,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="direct_answers",
+        verbose_name=_("support flow"),
+    )
+    item_key = models.CharField(_("item"), max_length=40)
+    title = models.CharField(_("title"), max_length=255)
+    url = models.CharField(_("address"), max_length=500)
+    helpful = models.BooleanField(_("answered the question"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("direct answer feedback")
+        verbose_name_plural = _("direct answer feedback")
+
+    def __str__(self):
+        return f"{self.item_key} {'yes' if self.helpful else 'no'}"

@@ -24,6 +24,7 @@ from .filing import file_ticket
 from .funnel import (
     MAX_QUERIES_PER_FLOW,
     adopt_flow,
+    record_direct_answer,
     record_event,
     record_opened,
     record_solved,
@@ -75,6 +76,7 @@ __all__ = [
     "parse_tags",
     "record_event",
     "record_opened",
+    "record_direct_answer",
     "record_solved",
     "record_suggestions",
     "reopen_by_customer",

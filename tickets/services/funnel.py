@@ -14,7 +14,7 @@ from segments import policy
 from segments.models import Segment
 
 from ..errors import InvalidTicket
-from ..models import FlowQuery, FlowSuggestion, FunnelEvent, SupportFlow
+from ..models import DirectAnswerFeedback, FlowQuery, FlowSuggestion, FunnelEvent, SupportFlow
 from .validation import _SPACES
 
 MAX_QUERIES_PER_FLOW = 50
@@ -149,3 +149,41 @@ def record_solved(flow: SupportFlow, key: str, *, at=None) -> FlowSuggestion:
     flow.save(update_fields=["outcome", "solved_by", "ended_at", "last_seen_at"])
     record_event(flow, FunnelEvent.Name.SOLVED, item_key=key, at=now)
     return suggestion
+
+
+@transaction.atomic
+def record_direct_answer(
+    shown, helpful: bool, *, flow: SupportFlow | None = None, at=None
+) -> tuple[DirectAnswerFeedback, bool]:
+    """ "Did this answer your question?" on a direct answer (``shown``: a
+    ``search.answers.Shown`` read from the form's signed token).
+
+    One row per showing (its nonce): answering again changes it. In Contact support the
+    row belongs to the person's open ``flow``, and a "yes" ends the flow solved by the
+    answer's source, as "This solved my problem" does (the source is one of the
+    suggestions shown). Returns the row and whether the flow was solved by it.
+    """
+    now = at or timezone.now()
+    surface = DirectAnswerFeedback.Surface
+    if shown.surface not in surface.values:
+        raise InvalidTicket(_("That answer was not shown to you."))
+    if shown.surface != surface.SUPPORT or (flow is not None and flow.is_finished):
+        flow = None
+    feedback, _created = DirectAnswerFeedback.objects.update_or_create(
+        nonce=shown.nonce[:32],
+        defaults={"helpful": bool(helpful)},
+        create_defaults={
+            "helpful": bool(helpful),
+            "surface": shown.surface,
+            "flow": flow,
+            "item_key": shown.key[:40],
+            "title": shown.title[:255],
+            "url": shown.url[:500],
+            "created_at": now,
+        },
+    )
+    solved = False
+    if helpful and flow is not None and flow.suggestions.filter(key=shown.key).exists():
+        record_solved(flow, shown.key, at=now)
+        solved = True
+    return feedback, solved
