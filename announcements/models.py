@@ -9,8 +9,9 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from core import fragments
+from core import fragments, seo
 from core.blocks import BodyStreamBlock
+from core.languages import content_language
 from core.routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
 from segments import policy
 from segments.models import Segment, TargetedContentMixin
@@ -140,8 +141,32 @@ class AnnouncementPage(SingleQueryViewRestrictionsMixin, TargetedContentMixin, P
             breadcrumbs=breadcrumbs,
             index_url=breadcrumbs[-1].get_url(request) if breadcrumbs else None,
             more_announcements=self.more_announcements(request.user),
+            og_type="article",
+            structured_data=self.structured_data(request, breadcrumbs),
         )
         return context
+
+    def structured_data(self, request, breadcrumbs) -> list[dict]:
+        """An ``Article`` and its ``BreadcrumbList`` (``core.seo``)."""
+        url = self.get_url(request)
+        published = self.first_published_at
+        if published is None or published.date() != self.date:
+            published = self.date  # the date readers see
+        return [
+            seo.article(
+                headline=self.title,
+                url=url,
+                language=content_language(self),
+                published=published,
+                modified=self.last_published_at,
+                description=self.search_description or self.summary,
+                request=request,
+            ),
+            seo.breadcrumb_list(
+                [*((p.title, p.get_url(request)) for p in breadcrumbs), (self.title, url)],
+                request,
+            ),
+        ]
 
 
 class ProductSubscription(models.Model):

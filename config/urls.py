@@ -6,7 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from core import views as core_views
 from portal import views as portal_views
-from portal.sitemap import PortalSitemap
+from portal.sitemap import PortalSitemap, QuestionSitemap
 from segments.media import serve_media
 
 urlpatterns = [
@@ -33,7 +33,12 @@ urlpatterns = [
     path("community/", include("forum.urls")),
     path("support/", include("tickets.urls")),
     path("", include("search.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PortalSitemap}}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": {"pages": PortalSitemap, "questions": QuestionSitemap}},
+        name="sitemap",
+    ),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("metrics", core_views.metrics, name="metrics"),
     # Django's language switch, which also keeps a signed-in member's choice on the account

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotFound
 from django.views.decorators.http import require_GET
 
+from . import seo
+
 
 @require_GET
 def robots_txt(request):
@@ -12,7 +14,7 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /account/",
         "Disallow: /search/",
-        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+        f"Sitemap: {seo.absolute_url('/sitemap.xml', request)}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
-from core import fragments, pagecache
+from core import fragments, pagecache, seo
 from core.http import wants_json
 from core.params import parse_id
 from core.ratelimit import rate_limited
@@ -225,8 +225,65 @@ def _question_context(request, question: Question, **extra) -> dict:
         "answer_form": extra.get("answer_form") or AnswerForm(),
         "comment_form": comment_form,
         "comment_target": extra.get("comment_target"),
-        "canonical_url": request.build_absolute_uri(question.get_absolute_url()),
+        "canonical_url": seo.absolute_url(question.get_absolute_url(), request),
+        "og_title": question.title,
+        "og_type": "article",
+        "meta_description": seo.plain_text(question.body)[:200],
+        "content_language": question.language,
+        "structured_data": _structured_data(request, question, answers),
     }
+
+
+def _author(request, user) -> dict:
+    if user is None:
+        return seo.person(_("Former member"))
+    url = reverse("forum:profile", kwargs={"username": user.username}) if user.username else ""
+    return seo.person(user.public_name, url, request)
+
+
+def _structured_data(request, question: Question, answers: list[Answer]) -> list[dict]:
+    """A ``QAPage`` and a ``BreadcrumbList`` (``core.seo``) of what every reader of the
+    question sees: nothing for a hidden or held question (only moderators and its author
+    open it) and no hidden or held answer; a question nobody answered yet is no QAPage."""
+    url = question.get_absolute_url()
+    crumbs = seo.breadcrumb_list(
+        [
+            (_("Home"), "/"),
+            (_("Community"), reverse("forum:index")),
+            (question.product.name, reverse("forum:product", args=[question.product.slug])),
+            (question.title, url),
+        ],
+        request,
+    )
+    shown = [answer for answer in answers if answer.is_public]
+    if not question.is_public or not shown:
+        return [crumbs]  # a QAPage needs an answer (an unanswered question is no Q&A yet)
+
+    def described(answer: Answer) -> dict:
+        return seo.answer(
+            text=seo.plain_text(answer.body),
+            url=f"{url}#answer-{answer.pk}",  # Answer.get_absolute_url, without a query
+            created=answer.created_at,
+            upvotes=max(answer.score, 0),
+            author=_author(request, answer.author),
+            request=request,
+        )
+
+    accepted = next((described(a) for a in shown if a.is_accepted), None)
+    page = seo.qa_page(
+        name=question.title,
+        text=seo.plain_text(question.body),
+        url=url,
+        language=question.language,
+        created=question.created_at,
+        modified=question.edited_at,
+        upvotes=max(question.score, 0),
+        author=_author(request, question.author),
+        accepted=accepted,
+        suggested=[described(a) for a in shown if not a.is_accepted],
+        request=request,
+    )
+    return [page, crumbs]
 
 
 def _render_question(request, question, *, status=200, **extra):

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail.models import Page
 
-from core import fragments
+from core import fragments, seo
 from core.languages import content_language
 from core.markdown import Heading, markdown_to_text, render_markdown
 from segments import policy
@@ -347,6 +347,36 @@ def tag_context(kb, request, tag_slug: str) -> dict:
     }
 
 
+def article_structured_data(article, request, breadcrumbs, category) -> list[dict]:
+    """An ``Article`` (a ``FAQPage`` when its body is a list of questions: see
+    ``core.seo``) and its ``BreadcrumbList``, on the host ``request`` came to."""
+    url = article.get_url(request)
+    language = content_language(article)
+    entries = seo.faq_entries(article.markdown_source)
+    if entries:
+        main = seo.faq_page(
+            name=article.title,
+            url=url,
+            language=language,
+            entries=entries,
+            published=article.first_published_at,
+            modified=article.last_updated,
+            request=request,
+        )
+    else:
+        main = seo.article(
+            headline=article.title,
+            url=url,
+            language=language,
+            published=article.first_published_at,
+            modified=article.last_updated,
+            description=article.search_description or article.summary,
+            section=category.title,
+            request=request,
+        )
+    return [main, seo.breadcrumb_list([*breadcrumbs, (article.title, url)], request)]
+
+
 def category_context(category, request) -> dict:
     kb = category.get_parent().specific
     user = request.user
@@ -369,8 +399,14 @@ def category_context(category, request) -> dict:
     listed, fallback = fragments.cached(
         "kb-category", policy.access_signature(user), (category.pk,), articles
     )
+    breadcrumbs = [(kb.title, kb.get_url(request))]
     return {
-        "breadcrumbs": [(kb.title, kb.get_url(request))],
+        "breadcrumbs": breadcrumbs,
+        "structured_data": [
+            seo.breadcrumb_list(
+                [*breadcrumbs, (category.title, category.get_url(request))], request
+            )
+        ],
         "intro_html": render_markdown(category.intro),
         "articles": paginate(request, listed),
         "fallback_language": fallback,
@@ -407,11 +443,14 @@ def article_context(article, request) -> dict:
     kb = category.get_parent().specific
     privileged = policy.is_privileged(user)
     products, tags = article_meta(article)
+    breadcrumbs = [
+        (kb.title, kb.get_url(request)),
+        (category.title, category.get_url(request)),
+    ]
     return {
-        "breadcrumbs": [
-            (kb.title, kb.get_url(request)),
-            (category.title, category.get_url(request)),
-        ],
+        "breadcrumbs": breadcrumbs,
+        "og_type": "article",
+        "structured_data": article_structured_data(article, request, breadcrumbs, category),
         "products": products,
         "toc": toc_tree(article.table_of_contents),
         "tags": [(tag, kb.tag_url(tag.slug, request)) for tag in tags],

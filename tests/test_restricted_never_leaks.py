@@ -1,7 +1,8 @@
 """Restricted content never leaks: crawl the whole demo site as outsiders and as every demo
 member, and look for the distinctive words that only restricted items contain — in pages,
 listings, tag pages, search (page, facets, snippets, "did you mean"), the search API and
-type-ahead, the forum's similar questions, feeds, the sitemap, every link reachable from
+type-ahead, the forum's similar questions, feeds, the sitemap (and every address it
+lists), the head's canonical, OpenGraph and JSON-LD data, every link reachable from
 the home page, and every file and image those pages link to or show. The search index
 holds the whole demo, restricted items included. The demo is in English, Persian and
 Romanian: the crawl starts from every language's home and runs with each interface
@@ -26,6 +27,7 @@ from tests.factories import UserFactory
 
 LINK = re.compile(r'(?:href|src)="([^"]+)"')
 SRCSET = re.compile(r'srcset="([^"]+)"')
+LOC = re.compile(r"<loc>([^<]+)</loc>")
 SKIP_PREFIXES = ("/admin/", "/account/logout", "/static/", "/i18n/")
 FILE_PREFIXES = ("/documents/", "/media/")
 
@@ -98,6 +100,8 @@ class RestrictedContentNeverLeaks(TestCase):
                 continue
             body = content_of(response).decode("utf-8", "replace")
             seen[url] = body
+            if url == "/sitemap.xml":
+                queue += [urlparse(loc).path for loc in LOC.findall(body)]
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 continue
             for href in links(body):
@@ -169,6 +173,27 @@ class RestrictedContentNeverLeaks(TestCase):
 
     def test_anonymous_visitor_finds_no_restricted_word_anywhere(self):
         self.assert_no_leak(Client(), "an anonymous visitor")
+
+    def test_the_sitemap_lists_exactly_the_questions_anyone_may_open(self):
+        from forum.models import Question
+
+        client = Client()
+        body = client.get("/sitemap.xml").content.decode()
+        listed = {urlparse(loc).path for loc in LOC.findall(body) if "/community/q/" in loc}
+        questions = list(Question.objects.all())
+        self.assertTrue(any(q.restricted for q in questions))
+        expected = set()
+        for question in questions:
+            url = question.get_absolute_url()
+            opens = client.get(url).status_code == 200
+            if opens and question.is_public:
+                expected.add(url)
+            elif question.restricted:
+                self.assertFalse(opens, f"a visitor opened the restricted {url}")
+        self.assertGreater(len(expected), 5)
+        self.assertEqual(listed, expected)
+        for slug, word in self.words.items():
+            self.assertNotIn(word.lower(), body.lower(), f"the sitemap tells {word!r} ({slug})")
 
     def test_anonymous_visitor_in_persian_and_romanian_finds_nothing(self):
         for language in ("fa", "ro"):

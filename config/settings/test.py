@@ -36,3 +36,5 @@ SEARCH_DIRECT_ANSWER = "off"
 TICKETS_ATTACHMENT_ROOT = (
     VAR_DIR / "test-ticket-attachments" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 )
+# A second address for the site: tests of absolute URLs (core.seo) ask on it too.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "help.example.test"]  # noqa: F405

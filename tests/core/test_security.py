@@ -62,13 +62,15 @@ def test_the_error_page_style_is_the_only_inline_style_allowed(client, settings)
     assert policy["style-src"] == ["'self'", f"'sha256-{digest}'"]
 
 
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>")
+INLINE_SCRIPT = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>"
+)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
 
 
 def test_site_templates_have_no_inline_script_or_handlers():
-    """What the public policy refuses: inline ``<script>`` (JSON data is fine), ``on…=``
+    """What the public policy refuses: inline ``<script>`` (JSON and JSON-LD data is fine), ``on…=``
     attributes and ``style=`` attributes (the admin's own templates may use them)."""
     problems = []
     for path in sorted(TEMPLATES.rglob("*.html")):
