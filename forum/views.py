@@ -22,12 +22,11 @@ from core.params import parse_id
 from core.ratelimit import rate_limited
 from core.submissions import Submission
 
-from . import conf, permissions, queries, services, visibility
+from . import conf, permissions, queries, reputation, services, trust, visibility
 from .errors import ForumError, NotAllowed, RateLimited
 from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
 from .models import Answer, Comment, Question
 from .queries import SORTS
-from .reputation import reputation
 from .similar import similar_content
 
 SEEN_SESSION_KEY = "forum_seen"
@@ -88,6 +87,8 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
     questions = queries.listing(questions, current_filter=current_filter, sort=sort)
     paginator = Paginator(questions, conf.get("FORUM_QUESTIONS_PER_PAGE"))
     page_obj = paginator.get_page(request.GET.get("page"))
+    page_obj.object_list = list(page_obj.object_list)
+    reputation.annotate(page_obj.object_list)
     return render(
         request,
         "forum/question_list.html",
@@ -149,6 +150,7 @@ def _question_context(request, question: Question, **extra) -> dict:
     answers, question_comments = queries.thread(question, user)
     queries.mark_votes(question, answers, user)
     watching = queries.is_watching(question, user)
+    reputation.annotate([question, *answers])
     for post in [question, *answers]:
         post.can_edit = permissions.can_edit(post, user)
         post.can_vote = user.is_authenticated and permissions.can_vote(post, user)
@@ -556,7 +558,8 @@ def profile(request, username: str):
             "answers": answers[: queries.PROFILE_LIMIT],
             "answer_count": answers.count(),
             "accepted_count": answers.filter(is_accepted=True).count(),
-            "reputation": reputation(member),
+            "standing": reputation.standing(member),
+            "trust_name": trust.name_of(trust.trust_level(member)),
             "canonical_url": request.build_absolute_uri(request.path),
         },
     )
