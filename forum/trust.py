@@ -10,9 +10,9 @@ level name         what it takes (defaults, ``FORUM_TRUST_LEVELS``)
 0     new          everyone starts here: posts with links wait for a moderator
                    (``FORUM_TRUST_LINKS_LEVEL``), the strictest rate limits
 1     basic        account 1 day old and 1 published post
-2     member       account 15 days old, 10 published posts and 1 accepted answer: one
+2     member       account 15 days old, 5 published posts and 1 accepted answer: one
                    flag hides a post pending review (``FORUM_TRUST_FLAG_LEVEL``)
-3     regular      account 60 days old, 40 published posts and 5 accepted answers;
+3     regular      account 60 days old, 20 published posts and 3 accepted answers;
                    moderators and staff (``visibility.is_moderator``) are always 3
 ===== ============ ===================================================================
 

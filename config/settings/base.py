@@ -536,8 +536,8 @@ FORUM_MAX_TAGS = 5
 # Moderators and staff are always level 3.
 FORUM_TRUST_LEVELS = {
     1: {"days": 1, "posts": 1, "accepted": 0},
-    2: {"days": 15, "posts": 10, "accepted": 1},
-    3: {"days": 60, "posts": 40, "accepted": 5},
+    2: {"days": 15, "posts": 5, "accepted": 1},
+    3: {"days": 60, "posts": 20, "accepted": 3},
 }
 FORUM_TRUST_PENALTY_DAYS = 180
 # Below this level, a post with any link is held until a moderator approves it.

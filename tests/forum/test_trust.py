@@ -48,8 +48,8 @@ def make_member(username, *, days, posts, accepted=0, products, asker=None):
 
 @pytest.fixture
 def trusted(db, products):
-    """A level-2 member (15 days, 10 posts, 1 accepted answer)."""
-    return make_member("trusted", days=20, posts=10, accepted=1, products=products)
+    """A level-2 member (15 days, 5 posts, 1 accepted answer)."""
+    return make_member("trusted", days=20, posts=6, accepted=1, products=products)
 
 
 @pytest.fixture
@@ -77,12 +77,13 @@ def test_the_rule(settings):
     assert level(trust.Activity(days=1, posts=0, accepted=0, penalties=0)) == 0
     assert level(trust.Activity(days=1, posts=1, accepted=0, penalties=0)) == 1
     assert level(trust.Activity(days=15, posts=10, accepted=0, penalties=0)) == 1
-    assert level(trust.Activity(days=15, posts=10, accepted=1, penalties=0)) == 2
+    assert level(trust.Activity(days=14, posts=10, accepted=1, penalties=0)) == 1
+    assert level(trust.Activity(days=15, posts=5, accepted=1, penalties=0)) == 2
     assert level(trust.Activity(days=59, posts=99, accepted=9, penalties=0)) == 2
-    assert level(trust.Activity(days=60, posts=40, accepted=5, penalties=0)) == 3
+    assert level(trust.Activity(days=60, posts=20, accepted=3, penalties=0)) == 3
     # Each post hidden recently costs a level; never below 0.
-    assert level(trust.Activity(days=60, posts=40, accepted=5, penalties=2)) == 1
-    assert level(trust.Activity(days=60, posts=40, accepted=5, penalties=7)) == 0
+    assert level(trust.Activity(days=60, posts=20, accepted=3, penalties=2)) == 1
+    assert level(trust.Activity(days=60, posts=20, accepted=3, penalties=7)) == 0
     settings.FORUM_TRUST_LEVELS = {1: {"days": 0, "posts": 0}, 2: {"days": 999}, 3: {}}
     assert level(trust.Activity(days=0, posts=0, accepted=0, penalties=0)) == 1
 
@@ -102,12 +103,12 @@ def test_levels_come_from_activity(member, basic, trusted, editor, staff, produc
 
 
 def test_a_hidden_post_costs_a_level(staff, products):
-    user = make_member("busy", days=20, posts=12, accepted=1, products=products)
+    user = make_member("busy", days=20, posts=6, accepted=1, products=products)
     assert trust.trust_level(user) == 2
     question = Question.objects.filter(author=user).first()
     services.hide_post(question, staff)
     trust.forget(user)
-    assert trust.trust_level(user) == 1  # 11 published posts are enough; the penalty is not
+    assert trust.trust_level(user) == 1  # 5 published posts are enough; the penalty is not
     services.restore_post(question, staff)
     trust.forget(user)
     assert trust.trust_level(user) == 2
