@@ -245,6 +245,28 @@ def test_reputation_and_badges(settings, client, trusted, member, ask, products)
     assert standing(trusted).upvotes == 0
 
 
+def test_standings_of_a_page_cost_three_queries_then_none(member, ask, django_assert_num_queries):
+    from django.core.cache import cache
+
+    from forum.reputation import standings_for
+
+    authors = [UserFactory() for _ in range(8)]
+    question = ask(member)
+    for author in authors:
+        reply = services.post_answer(question, author, body="An answer with enough words.")
+        services.vote(member, reply, 1)
+    ids = [author.pk for author in authors]
+    cache.clear()
+    with django_assert_num_queries(3):
+        cold = standings_for(ids)
+    with django_assert_num_queries(0):
+        warm = standings_for(ids)
+    assert cold == warm and {s.reputation for s in warm.values()} == {10}
+    # A new vote moves the page cache's generation on: the counts are read again.
+    services.vote(authors[0], question, 1)
+    assert standings_for([member.pk])[member.pk].reputation == 2
+
+
 def test_badges_in_persian_and_romanian(settings, client, trusted):
     settings.PORTICO_PAGE_CACHE = False
     url = f"/community/u/{trusted.username}/"
