@@ -27,6 +27,7 @@ from .errors import ForumError, NotAllowed, RateLimited
 from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
 from .models import Answer, Comment, Question
 from .queries import SORTS
+from .services import history
 from .similar import similar_content
 
 SEEN_SESSION_KEY = "forum_seen"
@@ -213,7 +214,11 @@ def question_history(request, pk: int):
     return render(
         request,
         "forum/history.html",
-        {"question": question, "revisions": queries.revisions(question)},
+        {
+            "question": question,
+            "revisions": queries.revisions(question),
+            "moderation": history.history_of_question(question),
+        },
     )
 
 

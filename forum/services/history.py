@@ -51,11 +51,19 @@ def histories(question_ids) -> dict[tuple[str, int], list]:
     questions, oldest first, by ``(kind, pk)`` of the post: two queries in all."""
     found: dict[tuple[str, int], list] = {}
     flags = Flag.objects.filter(question_id__in=question_ids).select_related(
-        "reporter", "handled_by", "duplicate_of"
+        "question", "reporter", "handled_by", "duplicate_of"
     )
-    events = ModerationEvent.objects.filter(question_id__in=question_ids).select_related("actor")
+    events = ModerationEvent.objects.filter(question_id__in=question_ids).select_related(
+        "question", "actor"
+    )
     for row in [*flags, *events]:
         found.setdefault(_key(row), []).append(row)
     for rows in found.values():
         rows.sort(key=lambda row: (row.created_at, isinstance(row, ModerationEvent), row.pk))
     return found
+
+
+def history_of_question(question: Question) -> list:
+    """Flags and moderation events on a question and on its answers and comments."""
+    rows = [row for rows in histories([question.pk]).values() for row in rows]
+    return sorted(rows, key=lambda row: (row.created_at, row.pk))

@@ -291,6 +291,17 @@ def test_the_queue_shows_reasons_and_history(client, superuser, trusted, member,
     for step in ("Held for review", "a link from a new member", "Approved", "Hidden by flags"):
         assert step in html, step
     assert "a flag from a trusted member" in html
+    # Once handled, the post leaves the queue; its history stays on the question's history
+    # page, for moderators only.
+    services.hide_post(question, superuser)
+    assert SPAM_TITLE not in client.get(QUEUE).content.decode()
+    history_url = f"/community/q/{question.pk}/history/"
+    html = client.get(history_url).content.decode()
+    for step in ("Held for review", "Approved", "Hidden by flags", "Hidden by a moderator"):
+        assert step in html, step
+    assert "Selling templates" in html and "Acted on" in html
+    client.force_login(trusted)
+    assert client.get(history_url).status_code in (403, 404)
 
 
 def test_held_reason_in_the_queue(client, superuser, member, products):
@@ -336,6 +347,7 @@ def test_held_and_hidden_posts_do_not_leak(
         visible.get_absolute_url(),
         "/search/?q=premium+dashboard+templates",
         "/api/v1/search?q=premium+dashboard+templates",
+        "/api/v1/search/suggest?q=premium+dashboard",
         "/community/similar/?q=premium+dashboard+templates",
         "/sitemap.xml",
     ]
