@@ -40,10 +40,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from forum import services
+from forum import services, trust
 from forum.errors import ForumError
 from forum.models import Question
-from forum.visibility import can_view_question
+from forum.visibility import can_view_question, is_moderator
 from segments.models import Segment
 
 from .frontmatter import ENGLISH_DIR
@@ -406,12 +406,26 @@ def load_question(
     for answer, event in answers:
         counts["votes"] += _apply_votes(answer, question, event.votes, users)
     services.set_view_count(question, item.views)
-    if item.flag:
-        reporters = [u for u in users if u.pk != author.pk and not u.is_staff]
-        if reporters:
-            services.flag_post(reporters[0], question, reason=item.flag, enforce_limits=False)
-            counts["flags"] += 1
     return counts
+
+
+def flag_reporter(question: Question, reason: str, users: list):
+    """Who flags a demo question: for spam, the community member the forum trusts most
+    (``forum.trust``: their one flag hides it pending review, so no visitor sees the spam);
+    for other reasons, the one it trusts least (the flag waits in the moderation queue and
+    the post stays up). Staff and moderators never flag in the demo."""
+    candidates = []
+    for user in users:
+        if user.pk == question.author_id or not user.is_active or is_moderator(user):
+            continue
+        if not can_view_question(question, user):
+            continue
+        trust.forget(user)  # levels change as the demo grows
+        candidates.append(user)
+    if not candidates:
+        return None
+    ranked = sorted(candidates, key=lambda user: (trust.trust_level(user), -user.pk))
+    return ranked[-1] if reason == "spam" else ranked[0]
 
 
 def load_forum_demo(
@@ -430,6 +444,7 @@ def load_forum_demo(
     for item in items:
         _check_references(item, users_by_key, products)
     totals = {"questions": 0, "answers": 0, "comments": 0, "votes": 0, "flags": 0, "skipped": 0}
+    flagged: list[tuple[Question, str]] = []
     for item in items:
         if Question.objects.filter(slug=services.slug_for(item.title)).exists():
             totals["skipped"] += 1
@@ -439,8 +454,19 @@ def load_forum_demo(
                     counts = load_question(item, users_by_key, products[item.product], language)
                 except ForumError as error:
                     raise DemoContentError(item.path, 1, error.message) from None
+            if item.flag:
+                slug = services.slug_for(item.title)
+                flagged.append((Question.objects.filter(slug=slug).latest("pk"), item.flag))
             for key, value in counts.items():
                 totals[key] += value
         if progress:
             progress()
+    # Flags last, once the members have the standing the whole demo gives them.
+    users = [users_by_key[key] for key in sorted(users_by_key)]
+    for question, reason in flagged:
+        reporter = flag_reporter(question, reason, users)
+        if reporter is not None:
+            with transaction.atomic():
+                services.flag_post(reporter, question, reason=reason, enforce_limits=False)
+            totals["flags"] += 1
     return totals

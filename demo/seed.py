@@ -38,6 +38,8 @@ from .frontmatter import (
 )
 
 DEMO_PASSWORD = "portico-demo"
+#: How long ago the demo accounts joined (older than every demo post).
+DEMO_ACCOUNT_AGE_DAYS = 400
 
 SEGMENTS = [
     ("product", "ledger", "Ledger", "Invoicing, subscriptions, payments and tax."),
@@ -294,6 +296,8 @@ class DemoSeeder:
                 display_name=name,
                 is_staff=staff or superuser,
                 is_superuser=superuser,
+                # Regulars of long standing: the forum's trust levels count account age.
+                date_joined=timezone.now() - dt.timedelta(days=DEMO_ACCOUNT_AGE_DAYS),
             )
             user.set_password(DEMO_PASSWORD)
             user.save()

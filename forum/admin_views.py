@@ -18,7 +18,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from . import services
 from .errors import ForumError
 from .forms import ModerationActionForm, question_id_from
-from .models import Answer, Comment, Flag, Question
+from .models import Answer, Comment, Flag, ModerationEvent, Question
+from .services import history
 from .visibility import is_moderator
 
 KINDS = {"question": Question, "answer": Answer, "comment": Comment}
@@ -30,6 +31,8 @@ class QueueEntry:
     post: object
     question: Question
     flags: list = field(default_factory=list)
+    #: Flags of every status and moderation events on the post, oldest first.
+    history: list = field(default_factory=list)
 
     @property
     def suggested_original(self):
@@ -37,6 +40,13 @@ class QueueEntry:
             if flag.duplicate_of_id:
                 return flag.duplicate_of
         return None
+
+    @property
+    def held_reason(self) -> str:
+        for row in reversed(self.history):
+            if isinstance(row, ModerationEvent) and row.action == ModerationEvent.Action.HELD:
+                return row.get_reason_display()
+        return ""
 
     @property
     def first_seen(self):
@@ -84,6 +94,9 @@ def queue_entries() -> list[QueueEntry]:
             if key not in entries:
                 question = post if kind == "question" else post.question
                 entries[key] = QueueEntry(kind, post, question)
+    found = history.histories(sorted({entry.question.pk for entry in entries.values()}))
+    for key, entry in entries.items():
+        entry.history = found.get(key, [])
     return sorted(entries.values(), key=lambda entry: entry.first_seen)
 
 

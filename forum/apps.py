@@ -12,7 +12,7 @@ class ForumConfig(AppConfig):
 
         from core import pagecache
 
-        from . import models
+        from . import limits, models  # noqa: F401  (limits registers its system check)
         from .signals import post_changed
 
         # Anonymous visitors' cached pages (community lists, tags, profiles) change with

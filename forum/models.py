@@ -296,6 +296,9 @@ class Flag(models.Model):
         RESOLVED = "resolved", _("Acted on")
         DISMISSED = "dismissed", _("Dismissed")
 
+    #: Told apart from a ``ModerationEvent`` in a post's history.
+    is_flag = True
+
     question = models.ForeignKey(
         Question, on_delete=models.CASCADE, related_name="flags", verbose_name=_("question")
     )
@@ -367,6 +370,73 @@ class Flag(models.Model):
         if self.answer_id:
             return "answer"
         return "question"
+
+
+class ModerationEvent(models.Model):
+    """One thing that happened to a post's visibility: held by the anti-abuse rules, hidden
+    by flags or by a moderator, restored, approved, flags dismissed, locked. With the post's
+    flags it is the post's moderation history (``actor`` empty: the rules did it)."""
+
+    class Action(models.TextChoices):
+        HELD = "held", _("Held for review")
+        HIDDEN_BY_FLAGS = "flag-hidden", _("Hidden by flags")
+        HIDDEN = "hidden", _("Hidden by a moderator")
+        RESTORED = "restored", _("Restored")
+        APPROVED = "approved", _("Approved")
+        DISMISSED = "dismissed", _("Flags dismissed")
+        LOCKED = "locked", _("Locked")
+        UNLOCKED = "unlocked", _("Unlocked")
+        DUPLICATE = "duplicate", _("Closed as a duplicate")
+
+    class Reason(models.TextChoices):
+        NEW_MEMBER_LINK = "new-member-link", _("a link from a new member")
+        TOO_MANY_LINKS = "too-many-links", _("too many links")
+        TRUSTED_FLAG = "trusted-flag", _("a flag from a trusted member")
+        FLAG_COUNT = "flag-count", _("flags from several members")
+
+    is_flag = False
+
+    question = models.ForeignKey(
+        Question,
+        on_delete=models.CASCADE,
+        related_name="moderation_events",
+        verbose_name=_("question"),
+    )
+    answer = models.ForeignKey(
+        Answer,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="moderation_events",
+        verbose_name=_("answer"),
+    )
+    comment = models.ForeignKey(
+        Comment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="moderation_events",
+        verbose_name=_("comment"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("moderation event")
+        verbose_name_plural = _("moderation history")
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class PostRevision(models.Model):

@@ -26,12 +26,12 @@ from core.submissions import Submission
 from search.service import index_generation
 from segments import policy
 
-from . import conf, permissions, queries, services, visibility
+from . import conf, permissions, queries, reputation, services, trust, visibility
 from .errors import ForumError, NotAllowed, RateLimited
 from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
 from .models import Answer, Comment, Question
 from .queries import SORTS
-from .reputation import reputation
+from .services import history
 from .similar import similar_content
 
 SEEN_SESSION_KEY = "forum_seen"
@@ -101,6 +101,7 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
             request.GET.get("page")
         )
         page_obj.object_list = queries.with_tags(page_obj.object_list)
+        reputation.annotate(page_obj.object_list)
         html = render_to_string(
             "forum/includes/question_page.html",
             {"page_obj": page_obj, "questions": page_obj.object_list},
@@ -190,6 +191,7 @@ def _question_context(request, question: Question, **extra) -> dict:
     answers, question_comments = queries.thread(question, user)
     queries.mark_votes(question, answers, user)
     watching = queries.is_watching(question, user)
+    reputation.annotate([question, *answers])
     for post in [question, *answers]:
         post.can_edit = permissions.can_edit(post, user)
         post.can_vote = user.is_authenticated and permissions.can_vote(post, user)
@@ -315,7 +317,11 @@ def question_history(request, pk: int):
     return render(
         request,
         "forum/history.html",
-        {"question": question, "revisions": queries.revisions(question)},
+        {
+            "question": question,
+            "revisions": queries.revisions(question),
+            "moderation": history.history_of_question(question),
+        },
     )
 
 
@@ -660,7 +666,8 @@ def profile(request, username: str):
             "answers": answers[: queries.PROFILE_LIMIT],
             "answer_count": answers.count(),
             "accepted_count": answers.filter(is_accepted=True).count(),
-            "reputation": reputation(member),
+            "standing": reputation.standing(member),
+            "trust_name": trust.name_of(trust.trust_level(member)),
             "canonical_url": request.build_absolute_uri(request.path),
         },
     )

@@ -539,14 +539,34 @@ FORUM_BODY_MIN_LENGTH = 20
 FORUM_BODY_MAX_LENGTH = 20_000
 FORUM_COMMENT_MAX_LENGTH = 600
 FORUM_MAX_TAGS = 5
-# Posts per member per hour; accounts younger than FORUM_NEW_ACCOUNT_DAYS get the second set.
-FORUM_RATE_LIMITS = {"question": 10, "answer": 30, "comment": 60, "flag": 30}
-FORUM_NEW_ACCOUNT_DAYS = 3
-FORUM_NEW_ACCOUNT_RATE_LIMITS = {"question": 3, "answer": 10, "comment": 20, "flag": 10}
-# A post with more links than this is held until a moderator approves it.
+# Trust levels 0-3 (forum/trust.py): what a member must have done to reach levels 1-3 —
+# account age in days, published questions and answers, accepted answers. Each post of
+# theirs hidden in the last FORUM_TRUST_PENALTY_DAYS days lowers the level by one.
+# Moderators and staff are always level 3.
+FORUM_TRUST_LEVELS = {
+    1: {"days": 1, "posts": 1, "accepted": 0},
+    2: {"days": 15, "posts": 5, "accepted": 1},
+    3: {"days": 60, "posts": 20, "accepted": 3},
+}
+FORUM_TRUST_PENALTY_DAYS = 180
+# Below this level, a post with any link is held until a moderator approves it.
+FORUM_TRUST_LINKS_LEVEL = 1
+# One flag from a member of this level (or a moderator) hides a post pending review.
+FORUM_TRUST_FLAG_LEVEL = 2
+# Posts per member and period by trust level (0, 1, 2, 3), written like RATE_LIMIT_*
+# ("3/h", "20/d", "off"); RATE_LIMIT_FORUM_ASK and RATE_LIMIT_FORUM_ANSWER take four
+# comma-separated rates. Counted in the database; moderators have none.
+FORUM_RATE_LIMITS = {
+    "question": env_list("RATE_LIMIT_FORUM_ASK") or ["3/h", "10/h", "20/h", "off"],
+    "answer": env_list("RATE_LIMIT_FORUM_ANSWER") or ["10/h", "30/h", "60/h", "off"],
+    "comment": ["20/h", "60/h", "120/h", "off"],
+    "flag": ["10/h", "30/h", "60/h", "off"],
+}
+# A post with more links than this is held until a moderator approves it (any member).
 FORUM_MAX_LINKS = 3
-# Open flags from different members that hide a post until a moderator looks (0: never).
-FORUM_FLAGS_TO_HIDE = 3
+# Open flags from different members that hide a post until a moderator looks (0: never);
+# one flag is enough from a member of FORUM_TRUST_FLAG_LEVEL.
+FORUM_FLAGS_TO_HIDE = 2
 # Product slugs whose questions only members granted that product (and staff) can see.
 FORUM_RESTRICTED_PRODUCTS: list[str] = []
 FORUM_REPUTATION = {

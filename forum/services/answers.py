@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 
 from .. import limits, permissions
 from ..errors import InvalidPost, NotAllowed
-from ..models import Answer, PostRevision, Question
+from ..models import Answer, ModerationEvent, PostRevision, Question
 from ..signals import send_post_changed
 from ..visibility import is_moderator
+from . import history
 from .notify import _queue_accepted_notifications, _queue_answer_notifications, _queue_mentions
 from .questions import refresh_question_state
 from .validation import _ensure_visible, clean_body
@@ -37,14 +38,17 @@ def post_answer(
     if not trusted:
         limits.check_rate(author, "answer")
     now = at or timezone.now()
+    held = "" if trusted else limits.review_reason(body, author=author)
     answer = Answer.objects.create(
         question=question,
         author=author,
         body=body,
         created_at=now,
         is_official=permissions.is_forum_staff(author),
-        awaiting_review=not trusted and limits.needs_review(body),
+        awaiting_review=bool(held),
     )
+    if held:
+        history.record(answer, ModerationEvent.Action.HELD, reason=held, at=now)
     refresh_question_state(question, touch=answer.is_public, at=now)
     if notify and answer.is_public:
         _queue_answer_notifications(answer)
@@ -72,14 +76,17 @@ def edit_answer(answer: Answer, editor, *, body: str) -> Answer:
     )
     answer.body, answer.edited_at, answer.edited_by = body, now, editor
     fields = ["body", "edited_at", "edited_by"]
+    held = ""
     if (
         not is_moderator(editor)
-        and limits.count_links(body) > limits.count_links(old_body)
-        and limits.needs_review(body)
         and not answer.awaiting_review
+        and limits.count_links(body) > limits.count_links(old_body)
     ):
+        held = limits.review_reason(body, author=editor)
+    if held:
         answer.awaiting_review = True
         fields.append("awaiting_review")
+        history.record(answer, ModerationEvent.Action.HELD, reason=held, at=now)
     answer.save(update_fields=fields)
     refresh_question_state(answer.question, touch=answer.is_public, at=now)
     if answer.is_public:

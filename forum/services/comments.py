@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 
 from .. import limits, permissions
 from ..errors import InvalidPost, NotAllowed
-from ..models import Answer, Comment, Question
+from ..models import Answer, Comment, ModerationEvent, Question
 from ..signals import send_post_changed
 from ..visibility import can_view_post, is_moderator
+from . import history
 from .notify import _queue_mentions
 from .validation import _ensure_visible, clean_comment
 
@@ -40,14 +41,17 @@ def add_comment(
     if not trusted:
         limits.check_rate(author, "comment")
     now = at or timezone.now()
+    held = "" if trusted else limits.review_reason(plain=body, author=author)
     comment = Comment.objects.create(
         question=question,
         answer=answer,
         author=author,
         body=body,
         created_at=now,
-        awaiting_review=not trusted and limits.needs_review(plain=body),
+        awaiting_review=bool(held),
     )
+    if held:
+        history.record(comment, ModerationEvent.Action.HELD, reason=held, at=now)
     if comment.is_public:
         Question.objects.filter(pk=question.pk, last_activity_at__lt=now).update(
             last_activity_at=now

@@ -9,36 +9,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import conf, limits, permissions
+from .. import conf, limits, permissions, trust
 from ..errors import InvalidPost, NotAllowed
-from ..models import Answer, Comment, Flag, ForumProfile, PostRevision, Question
+from ..models import Answer, Flag, ForumProfile, ModerationEvent, PostRevision, Question
 from ..signals import send_post_changed
 from ..visibility import can_view_post, can_view_question, is_moderator
+from . import history
 from .notify import _queue_answer_notifications, _queue_mentions
 from .questions import _is_restricted_product, refresh_question_state
 from .validation import tag_string
 from .watching import profile_for
 
-
-def _flag_target_fields(post) -> dict:
-    if isinstance(post, Question):
-        return {"question": post, "answer": None, "comment": None}
-    if isinstance(post, Answer):
-        return {"question": post.question, "answer": post, "comment": None}
-    if isinstance(post, Comment):
-        return {"question": post.question, "answer": post.answer, "comment": post}
-    raise TypeError(post)
-
-
-def flags_on(post):
-    fields = _flag_target_fields(post)
-    if isinstance(post, Comment):
-        return Flag.objects.filter(comment=post)
-    if isinstance(post, Answer):
-        return Flag.objects.filter(answer=post, comment__isnull=True)
-    return Flag.objects.filter(
-        question=fields["question"], answer__isnull=True, comment__isnull=True
-    )
+_flag_target_fields = history.target_fields
+flags_on = history.flags_on
 
 
 @transaction.atomic
@@ -83,14 +66,25 @@ def flag_post(
         created_at=at or timezone.now(),
         **fields,
     )
-    threshold = conf.get("FORUM_FLAGS_TO_HIDE")
-    if threshold and not post.is_hidden:
-        reporters = (
-            flags_on(post).filter(status=Flag.Status.OPEN).values("reporter").distinct().count()
-        )
-        if reporters >= threshold:
+    if not post.is_hidden:
+        reason = _hiding_reason(post, reporter)
+        if reason:
             _set_hidden(post, True)
+            history.record(post, ModerationEvent.Action.HIDDEN_BY_FLAGS, reason=reason, at=at)
     return flag
+
+
+def _hiding_reason(post, reporter) -> str:
+    """Whether the open flags on ``post`` hide it pending review: one flag from a trusted
+    member (``trust.is_trusted_flagger``), or ``FORUM_FLAGS_TO_HIDE`` flags from different
+    members (``0``: only trusted members' flags hide)."""
+    if trust.is_trusted_flagger(reporter):
+        return ModerationEvent.Reason.TRUSTED_FLAG
+    threshold = conf.get("FORUM_FLAGS_TO_HIDE")
+    if not threshold:
+        return ""
+    reporters = flags_on(post).filter(status=Flag.Status.OPEN).values("reporter").distinct().count()
+    return ModerationEvent.Reason.FLAG_COUNT if reporters >= threshold else ""
 
 
 def _ensure_moderator(user) -> None:
@@ -121,6 +115,7 @@ def hide_post(post, moderator, *, resolution: str = "") -> None:
     _ensure_moderator(moderator)
     _set_hidden(post, True)
     _close_flags(post, moderator, Flag.Status.RESOLVED, resolution or "hidden")
+    history.record(post, ModerationEvent.Action.HIDDEN, actor=moderator)
 
 
 @transaction.atomic
@@ -129,6 +124,7 @@ def restore_post(post, moderator) -> None:
     _ensure_moderator(moderator)
     _set_hidden(post, False)
     _close_flags(post, moderator, Flag.Status.DISMISSED, "restored")
+    history.record(post, ModerationEvent.Action.RESTORED, actor=moderator)
 
 
 @transaction.atomic
@@ -139,6 +135,7 @@ def approve_post(post, moderator, *, notify: bool = True) -> None:
         return
     post.awaiting_review = False
     post.save(update_fields=["awaiting_review"])
+    history.record(post, ModerationEvent.Action.APPROVED, actor=moderator)
     if isinstance(post, Answer):
         refresh_question_state(post.question, touch=True)
     if notify and post.is_public:
@@ -154,7 +151,10 @@ def approve_post(post, moderator, *, notify: bool = True) -> None:
 @transaction.atomic
 def dismiss_flags(post, moderator) -> int:
     _ensure_moderator(moderator)
-    return _close_flags(post, moderator, Flag.Status.DISMISSED, "dismissed")
+    closed = _close_flags(post, moderator, Flag.Status.DISMISSED, "dismissed")
+    if closed:
+        history.record(post, ModerationEvent.Action.DISMISSED, actor=moderator)
+    return closed
 
 
 @transaction.atomic
@@ -163,6 +163,7 @@ def dismiss_flag(flag: Flag, moderator) -> Flag:
     flag.status, flag.handled_by, flag.handled_at = Flag.Status.DISMISSED, moderator, timezone.now()
     flag.resolution = "dismissed"
     flag.save(update_fields=["status", "handled_by", "handled_at", "resolution"])
+    history.record(flag.target, ModerationEvent.Action.DISMISSED, actor=moderator)
     return flag
 
 
@@ -173,6 +174,8 @@ def set_locked(question: Question, moderator, locked: bool) -> Question:
     question.save(update_fields=["is_locked"])
     if locked:
         _close_flags(question, moderator, Flag.Status.RESOLVED, "locked")
+    action = ModerationEvent.Action.LOCKED if locked else ModerationEvent.Action.UNLOCKED
+    history.record(question, action, actor=moderator)
     send_post_changed(question, "moderated")
     return question
 
@@ -193,6 +196,7 @@ def mark_duplicate(question: Question, original: Question | None, moderator) -> 
     question.save(update_fields=["duplicate_of"])
     if original is not None:
         _close_flags(question, moderator, Flag.Status.RESOLVED, "marked duplicate")
+        history.record(question, ModerationEvent.Action.DUPLICATE, actor=moderator)
     send_post_changed(question, "moderated")
     return question
 

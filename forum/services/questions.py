@@ -12,9 +12,10 @@ from segments.models import Segment
 
 from .. import limits, permissions
 from ..errors import NotAllowed
-from ..models import Answer, PostRevision, Question, Watch
+from ..models import Answer, ModerationEvent, PostRevision, Question, Watch
 from ..signals import send_post_changed
 from ..visibility import is_moderator, restricted_product_slugs
+from . import history
 from .notify import _queue_mentions
 from .validation import _check_product, clean_body, clean_title, parse_tags, slug_for, tag_string
 
@@ -53,6 +54,7 @@ def ask_question(
     if not trusted:
         limits.check_rate(author, "question")
     now = at or timezone.now()
+    held = "" if trusted else limits.review_reason(body, plain=title, author=author)
     question = Question(
         title=title,
         slug=slug_for(title),
@@ -63,11 +65,13 @@ def ask_question(
         language=writing_language(language),
         created_at=now,
         last_activity_at=now,
-        awaiting_review=not trusted and limits.needs_review(body, plain=title),
+        awaiting_review=bool(held),
     )
     _sync_audience(question)
     question.tags.set(tags)
     question.save()
+    if held:
+        history.record(question, ModerationEvent.Action.HELD, reason=held, at=now)
     Watch.objects.get_or_create(question=question, user=author, defaults={"created_at": now})
     if notify and question.is_public:
         _queue_mentions("question", question.pk, exclude=[author.pk])
@@ -123,12 +127,15 @@ def edit_question(
     question.title, question.slug, question.body = title, slug_for(title), body
     question.product = product
     question.edited_at, question.edited_by, question.last_activity_at = now, editor, now
-    if not moderator and limits.count_links(body, plain=title) > limits.count_links(
-        old_body, plain=old_title
+    if (
+        not moderator
+        and not question.awaiting_review
+        and limits.count_links(body, plain=title) > limits.count_links(old_body, plain=old_title)
     ):
-        question.awaiting_review = question.awaiting_review or limits.needs_review(
-            body, plain=title
-        )
+        held = limits.review_reason(body, plain=title, author=editor)
+        if held:
+            question.awaiting_review = True
+            history.record(question, ModerationEvent.Action.HELD, reason=held, at=now)
     _sync_audience(question)
     question.tags.set(tags)
     _reload_counters(question)

@@ -169,3 +169,39 @@ def test_shipped_demo_content_loads(products):
     assert totals["questions"] == len(items) == Question.objects.count()
     solved = [item for item in items if item.status == "solved"]
     assert Question.objects.filter(status=Question.Status.SOLVED).count() == len(solved)
+
+
+SPAM_TITLES = [
+    "250 premium Atlas dashboard templates, 70 percent off today only",
+    "Cheapest bulk SMS routes worldwide, 0.002 per message, no registration",
+]
+
+
+def test_the_demos_spam_is_hidden_by_a_trusted_members_flag(db, client, settings):
+    from demo.seed import DemoSeeder
+    from forum import trust
+
+    settings.PORTICO_PAGE_CACHE = True
+    seeder = DemoSeeder()
+    seeder.segments()
+    seeder.accounts()
+    load_forum_demo(seeder.users)
+    spam = Question.objects.filter(title__in=SPAM_TITLES)
+    assert spam.count() == 2
+    for question in spam:
+        assert question.is_hidden
+        flag = Flag.objects.get(question=question)
+        assert flag.reason == "spam" and flag.status == "open"  # pending review
+        assert trust.trust_level(flag.reporter) >= 2
+        assert question.moderation_events.get().reason == "trusted-flag"
+    # The other flagged questions wait in the queue, still visible.
+    others = Flag.objects.exclude(reason="spam")
+    assert others.count() == 2
+    assert not any(flag.question.is_hidden for flag in others)
+    for _ in range(2):  # rendered, then from the anonymous page cache
+        page = client.get("/community/").content.decode()
+        assert "dashboard templates" not in page and "70 percent" not in page
+        assert SPAM_TITLES[1] not in page
+    # Levels across the demo's community: some of every kind.
+    levels = {trust.trust_level(user) for user in seeder.users.values()}
+    assert {1, 2, 3} <= levels

@@ -7,13 +7,18 @@ import pytest
 from django.utils import timezone
 
 from core.markdown import count_links, render_markdown
-from forum import services
+from forum import services, trust
 from forum.errors import NotAllowed, RateLimited
 from forum.models import Answer, Comment, Question
 from tests.factories import UserFactory
 
-LIMITS = {"question": 2, "answer": 3, "comment": 3, "flag": 3}
-NEW_LIMITS = {"question": 1, "answer": 1, "comment": 1, "flag": 1}
+# Per trust level 0, 1, 2, 3 (forum.trust).
+LIMITS = {
+    "question": ["1/h", "2/h", "4/h", "off"],
+    "answer": ["1/h", "3/h", "5/h", "off"],
+    "comment": ["1/h", "3/h", "5/h", "off"],
+    "flag": ["1/h", "3/h", "5/h", "off"],
+}
 
 
 def ask_form(products, **overrides):
@@ -29,19 +34,35 @@ def ask_form(products, **overrides):
 
 
 @pytest.fixture
-def veteran(db):
-    return UserFactory(username="veteran", date_joined=timezone.now() - timedelta(days=90))
+def veteran(db, products):
+    """A level-1 member: old enough, with one published question."""
+    user = UserFactory(username="veteran", date_joined=timezone.now() - timedelta(days=90))
+    services.ask_question(
+        user,
+        title="An old question from the veteran",
+        body="Asked long ago, still a fine question.",
+        product=products["relay"],
+        tags="webhooks",
+        enforce_limits=False,
+        at=timezone.now() - timedelta(days=60),
+    )
+    return user
 
 
 @pytest.fixture
 def limits(settings):
     settings.FORUM_RATE_LIMITS = LIMITS
-    settings.FORUM_NEW_ACCOUNT_RATE_LIMITS = NEW_LIMITS
-    settings.FORUM_NEW_ACCOUNT_DAYS = 7
 
 
-def test_hourly_question_limit(limits, veteran, products):
-    for n in range(LIMITS["question"]):
+@pytest.fixture
+def links_from_anyone(settings):
+    """Only the many-links rule: members of every level may post a link or two."""
+    settings.FORUM_TRUST_LINKS_LEVEL = 0
+
+
+def test_question_limit_by_trust_level(limits, veteran, products):
+    assert trust.trust_level(veteran) == 1
+    for n in range(2):
         services.ask_question(
             veteran,
             title=f"Question number {n} about webhooks",
@@ -68,18 +89,42 @@ def test_hourly_question_limit(limits, veteran, products):
     )
 
 
-def test_new_accounts_get_stricter_limits(limits, ask, member, veteran, other_member):
+def test_new_accounts_get_stricter_limits(limits, ask, member, veteran, other_member, editor):
+    assert trust.trust_level(member) == 0
     question = ask(other_member)
     services.post_answer(question, member, body="My first answer as a new member.")
     with pytest.raises(RateLimited):
         services.post_answer(question, member, body="My second answer as a new member.")
-    for n in range(LIMITS["answer"]):
+    for n in range(3):
         services.post_answer(question, veteran, body=f"Veteran answer number {n} here.")
     with pytest.raises(RateLimited):
         services.post_answer(question, veteran, body="One answer too many for a veteran.")
     services.add_comment(member, question=question, body="A first comment.")
     with pytest.raises(RateLimited):
         services.add_comment(member, question=question, body="A second comment.")
+    # Moderators (level 3) have no limit.
+    for n in range(6):
+        services.post_answer(question, editor, body=f"Moderator answer number {n} here.")
+
+
+def test_rate_limits_follow_the_settings_syntax(settings, member, ask, other_member):
+    settings.FORUM_RATE_LIMITS = {**LIMITS, "answer": ["2/d", "off", "off", "off"]}
+    question = ask(other_member)
+    services.post_answer(question, member, body="A first answer today, fine.")
+    Answer.objects.update(created_at=timezone.now() - timedelta(hours=5))
+    services.post_answer(question, member, body="A second answer today, fine.")
+    with pytest.raises(RateLimited):
+        services.post_answer(question, member, body="A third answer within the day.")
+
+
+def test_rate_limit_settings_are_checked(settings):
+    from forum.limits import check_forum_rate_limits
+
+    assert check_forum_rate_limits(None) == []
+    settings.FORUM_RATE_LIMITS = {**LIMITS, "question": ["3/h", "often", "off", "off"]}
+    assert [error.id for error in check_forum_rate_limits(None)] == ["forum.E001"]
+    settings.FORUM_RATE_LIMITS = {**LIMITS, "answer": ["3/h"]}
+    assert [error.id for error in check_forum_rate_limits(None)] == ["forum.E001"]
 
 
 def test_rate_limit_shows_a_clear_error_and_keeps_the_text(limits, client, member, products, ask):
@@ -88,7 +133,7 @@ def test_rate_limit_shows_a_clear_error_and_keeps_the_text(limits, client, membe
     response = client.post("/community/ask/", ask_form(products))
     assert response.status_code == 429
     body = response.content.decode()
-    assert "in the last hour" in body
+    assert "You have asked 1 questions recently" in body
     assert "Since we rotated the secret, every delivery fails with 401." in body
     assert Question.objects.count() == 1
 
@@ -171,7 +216,7 @@ def test_expired_suspension_no_longer_blocks(ask, member, other_member, staff):
 
 
 def test_posts_with_many_links_are_held_for_review(
-    settings, client, member, other_member, third_member, editor, products
+    links_from_anyone, settings, client, member, other_member, third_member, editor, products
 ):
     settings.FORUM_MAX_LINKS = 2
     links = " ".join(f"https://example.com/{n}" for n in range(3))
@@ -268,7 +313,9 @@ def test_count_links_ignores_what_is_not_a_link():
 
 
 @pytest.mark.parametrize("syntax", SPAM_LINKS)
-def test_answers_with_many_links_of_any_syntax_are_held(syntax, ask, member, other_member):
+def test_answers_with_many_links_of_any_syntax_are_held(
+    links_from_anyone, syntax, ask, member, other_member
+):
     question = ask(member)
     body = "Try these:\n\n" + "\n\n".join(SPAM_LINKS[syntax].format(n=n) for n in range(10))
     held = services.post_answer(question, other_member, body=body)
@@ -279,7 +326,9 @@ def test_answers_with_many_links_of_any_syntax_are_held(syntax, ask, member, oth
     assert not fine.awaiting_review
 
 
-def test_questions_and_comments_count_their_links(ask, member, other_member, products):
+def test_questions_and_comments_count_their_links(
+    links_from_anyone, ask, member, other_member, products
+):
     question = services.ask_question(
         member,
         title="Mirrors for the SDK download",

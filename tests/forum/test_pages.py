@@ -198,6 +198,7 @@ def test_listing_query_count(client, questions, ask, member, django_assert_max_n
         ask(member, f"Another question number {n} about webhooks", tags="webhooks, retries")
     client.force_login(member)
     client.get("/community/")
+    # Authors' reputation comes from the shared cache, the list from the fragment cache.
     with django_assert_max_num_queries(8):
         response = client.get("/community/")
     assert len(titles(response)) == 13

@@ -207,9 +207,9 @@ def test_reputation(client, question, answer, member, other_member, third_member
     services.accept_answer(reply, member)
     services.vote(other_member, question, 1)
     response = client.get(f"/community/u/{other_member.username}/")
-    assert response.context["reputation"] == 10 + 10 + 15
+    assert response.context["standing"].reputation == 10 + 10 + 15
     assert response.context["accepted_count"] == 1
-    assert client.get(f"/community/u/{member.username}/").context["reputation"] == 2
+    assert client.get(f"/community/u/{member.username}/").context["standing"].reputation == 2
 
 
 def test_product_only_edits_are_in_the_history(client, question, member, staff, products):
