@@ -9,11 +9,12 @@ The output is two progress bars (on a terminal) and ends with the demo accounts.
 import logging
 from contextlib import contextmanager
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from demo.seed import DemoSeeder
-from indexing.services import count_indexable
+from indexing.services import RebuildRunning, count_indexable
+from search.backends import SearchBackendError
 
 #: Loggers that report every in-process task (an email checked for each announcement).
 TASK_LOGGERS = ("celery.app.trace", "celery.worker.strategy")
@@ -63,6 +64,12 @@ class Command(BaseCommand):
         try:
             with quiet_tasks():
                 seeder.run(progress=lambda n=1: content.update(n), index_progress=index_progress)
+        except (RebuildRunning, SearchBackendError) as exc:
+            raise CommandError(
+                f"The demo content is loaded, but the search index could not be built "
+                f"({type(exc).__name__}: {exc}). Run `manage.py seed_demo` again to build it "
+                f"and load the rest (support desk, demo searches)."
+            ) from exc
         finally:
             content.close()
             for bar in index:
