@@ -267,6 +267,10 @@ class DemoSeeder:
         made = tickets_demo.load_tickets_demo(self.users, progress=progress)
         self._count("tickets", made["tickets"])
         self._count("support flows", made["flows"])
+        self.language_tickets(progress)
+
+    def language_tickets(self, progress: Callable[..., None]) -> None:
+        """The support tickets written in Persian and Romanian."""
         for language, folder in self.languages.items():
             if (folder / "tickets.md").exists():
                 made = tickets_demo.load_language_tickets(
