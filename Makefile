@@ -11,6 +11,9 @@ LOCK := requirements.lock
 STAMP := $(VENV)/.installed-$(shell (cat pyproject.toml $(LOCK); echo $(MODEL_PACKAGES)) | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address the demo is served on (links in feeds, the sitemap and emails); `make demo
+# PORT=8001` follows the port. Set SITE_URL yourself to override.
+SITE_URL ?= http://$(HOST):$(PORT)
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
@@ -42,17 +45,19 @@ lock:
 	@rm -rf var/lock-venv
 	@echo "Wrote $(LOCK)."
 
-## make demo: install, migrate, load the demo, build the search index and static files, serve
+## make demo: install, migrate, collect static files, load the demo (which builds the search
+## index once, at its end, and prints the demo accounts), serve; another port: PORT=8001
 demo: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py search_reindex
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/). Ctrl-C stops."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Migrating the database and collecting static files…"
+	@$(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "Loading the demo (the search index is built once, at the end)…"
+	@SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo
+	@echo "Serving on $(SITE_URL)/ (admin: $(SITE_URL)/admin/). Ctrl-C stops."
+	@SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: install
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, checks, the whole suite on SQLite, again on PostgreSQL, then prod-check
 test: install browser-deps deploy-deps i18n-deps lint check test-sqlite test-postgres prod-check

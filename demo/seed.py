@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files import File
@@ -21,6 +24,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
 from announcements.models import AnnouncementIndexPage, AnnouncementPage, ProductSubscription
+from indexing.services import deferred
 from kb.models import ArticlePage, CategoryPage, HelpfulVote, KnowledgeBaseIndexPage
 from portal.models import HomePage
 from segments.models import Segment
@@ -106,6 +110,42 @@ ACCOUNTS = [
         {},
     ),
 ]
+#: The demo accounts to try, as the README's table has them: who, which account, what it
+#: shows (``seed_demo`` ends with this table, with each account's email).
+ACCOUNT_TABLE = [
+    ("superuser", "admin", "everything, Wagtail admin"),
+    (
+        "editor",
+        "editor",
+        "writing and publishing in the admin, segments, synonyms and the search report "
+        "(Editors group)",
+    ),
+    (
+        "support agent",
+        "agent",
+        "staff: sees all content, works the ticket queue under Support (Moderators group)",
+    ),
+    ("administrator", "member-administrator", 'granted Ledger, Relay, stage "active"'),
+    ("developer", "member-developer", 'granted Relay, stage "onboarding"'),
+    ("end user", "member-end-user", 'granted Atlas, stage "at risk"'),
+    ("partner", "member-partner", 'granted role "partner", stage "renewal"'),
+    (
+        "Persian-speaking customer",
+        "member-fa",
+        'reads in Persian (right-to-left); granted Ledger, stage "active"',
+    ),
+    (
+        "Romanian-speaking customer",
+        "member-ro",
+        'reads in Romanian; granted Relay, Atlas, stage "onboarding"',
+    ),
+]
+COMMUNITY_ROW = (
+    "community members",
+    "community-1 … community-12, community-fa-1 … 3, community-ro-1 … 3 (see Users in the admin)",
+    "forum regulars",
+)
+
 COMMUNITY_NAMES = [
     "Hannah Becker",
     "Kwame Mensah",
@@ -161,6 +201,9 @@ class DemoSeeder:
         self.created: dict[str, int] = {}
         self.users: dict[str, object] = {}
         self.main_accounts: list[tuple[str, str]] = []
+        #: Search documents the rebuild at the end wrote.
+        self.indexed = 0
+        self._hashed_password: str | None = None
 
     def total_steps(self) -> int:
         translated = sum(
@@ -182,7 +225,31 @@ class DemoSeeder:
         if n:
             self.created[key] = self.created.get(key, 0) + n
 
-    def run(self, progress: Callable[..., None] = lambda n=1: None) -> None:
+    def run(
+        self,
+        progress: Callable[..., None] = lambda n=1: None,
+        index_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Load everything missing, in three parts:
+
+        1. the content (segments, people, pages, forum, in every language), with search
+           indexing held back, then the index rebuilt once (``index_progress`` counts its
+           items);
+        2. the support desk, whose "Contact support" flows ask search for suggestions;
+        3. the demo searches, run over the finished index.
+
+        Each of the first two is one transaction: a few hundred commits fewer, and a failed
+        load leaves nothing half-made behind (run it again).
+        """
+        with deferred(progress=index_progress) as deferral, transaction.atomic():
+            self.content(progress)
+        if deferral.rebuilt is not None:
+            self.indexed = deferral.rebuilt.documents
+        with transaction.atomic():
+            self.support(progress)
+        self.search(progress)
+
+    def content(self, progress: Callable[..., None]) -> None:
         self.segments()
         progress()
         self.accounts()
@@ -195,18 +262,30 @@ class DemoSeeder:
         forum_demo.load_forum_demo(
             self.users, progress=progress, content_dir=self.content_dir / "questions"
         )
+        for language, folder in self.languages.items():
+            self.language(language, folder, home, progress)
+
+    def support(self, progress: Callable[..., None]) -> None:
         made = tickets_demo.load_tickets_demo(self.users, progress=progress)
         self._count("tickets", made["tickets"])
         self._count("support flows", made["flows"])
+        self.language_tickets(progress)
+
+    def language_tickets(self, progress: Callable[..., None]) -> None:
+        """The support tickets written in Persian and Romanian."""
         for language, folder in self.languages.items():
-            self.language(language, folder, home, progress)
-        self.search(progress)
+            if (folder / "tickets.md").exists():
+                made = tickets_demo.load_language_tickets(
+                    self.users, folder / "tickets.md", language, progress=progress
+                )
+                self._count("tickets", made["tickets"])
 
     # --- Persian and Romanian --------------------------------------------------------------
     def language(self, code: str, folder: Path, english_home, progress) -> None:
         """One more language: its people, its page tree (a translation of the English
         home, knowledge base and announcements; an article or announcement whose file has
-        the name of an English one is its translation), and its forum questions."""
+        the name of an English one is its translation), and its forum questions (its
+        support tickets come with the others, in ``support``)."""
         self.people(code, folder / "people.md")
         home = self.translated_home(code, english_home)
         self.knowledge_base(home, progress, content_dir=folder)
@@ -215,11 +294,6 @@ class DemoSeeder:
             self.users, progress=progress, content_dir=folder / "questions", language=code
         )
         self._count("questions", made["questions"])
-        if (folder / "tickets.md").exists():
-            made = tickets_demo.load_language_tickets(
-                self.users, folder / "tickets.md", code, progress=progress
-            )
-            self._count("tickets", made["tickets"])
 
     @transaction.atomic
     def people(self, code: str, path: Path) -> None:
@@ -267,9 +341,6 @@ class DemoSeeder:
     def search(self, progress) -> None:
         """Synonyms, and a month of searches for the search report (after everything else,
         so the searches run over the whole demo)."""
-        from indexing.services import drain
-
-        drain(include_waiting=True)  # whatever the in-process drains left in the queue
         made = search_demo.load_search_demo()
         self._count("synonyms", made["synonyms"])
         self._count("searches", made["searches"])
@@ -286,6 +357,13 @@ class DemoSeeder:
             )
             self._count("segments", int(created))
 
+    def _password_hash(self) -> str:
+        """The demo password, hashed once: every account shares it, and hashing is slow on
+        purpose (a quarter of a second each)."""
+        if self._hashed_password is None:
+            self._hashed_password = make_password(DEMO_PASSWORD)
+        return self._hashed_password
+
     def _user(self, key, name, email, *, staff=False, superuser=False):
         User = get_user_model()
         user = User.objects.filter(username=key).first()
@@ -299,7 +377,7 @@ class DemoSeeder:
                 # Regulars of long standing: the forum's trust levels count account age.
                 date_joined=timezone.now() - dt.timedelta(days=DEMO_ACCOUNT_AGE_DAYS),
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password = self._password_hash()
             user.save()
             self._count("accounts")
         EmailAddress.objects.get_or_create(
@@ -355,17 +433,23 @@ class DemoSeeder:
                 )
             )
             self._count("pages")
+        # Where the demo is served (SITE_URL: `make demo PORT=8001` sets it), so feeds,
+        # the sitemap and emails link to the right port.
+        url = urlsplit(settings.SITE_URL)
+        hostname = url.hostname or "127.0.0.1"
+        port = url.port or (443 if url.scheme == "https" else 80)
         Site.objects.update_or_create(
             is_default_site=True,
             defaults={
-                "hostname": "127.0.0.1",
-                "port": 8000,
+                "hostname": hostname,
+                "port": port,
                 "root_page": home,
                 "site_name": "Tessellate Help Center",
             },
         )
         DjangoSite.objects.update_or_create(
-            pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": settings.SITE_NAME}
+            pk=settings.SITE_ID,
+            defaults={"domain": url.netloc or f"{hostname}:{port}", "name": settings.SITE_NAME},
         )
         return home
 
@@ -557,15 +641,36 @@ class DemoSeeder:
                 self._count("helpful votes")
 
     def summary(self) -> str:
+        """What was loaded, where the site is, and the accounts to try (last)."""
         made = ", ".join(f"{n} {what}" for what, n in sorted(self.created.items())) or "nothing new"
         url = settings.SITE_URL
-        accounts = "\n".join(f"  {key:<22} {email}" for key, _, email, *_ in ACCOUNTS)
-        languages = "\n".join(f"  {key:<22} {email}" for key, email in self.main_accounts)
-        return (
-            f"Demo ready ({made}).\n"
-            f"  Site:  {url}/\n"
-            f"  Admin: {url}/admin/\n"
-            f"Accounts (sign in with the email):\n{accounts}\n{languages}\n"
-            f"  community-1 … community-12 (forum members), community-fa-1 … 3, "
-            f"community-ro-1 … 3"
+        indexed = f"; {self.indexed} search documents" if self.indexed else ""
+        return "\n".join(
+            [
+                f"Demo ready ({made}{indexed}).",
+                f"  Site:  {url}/",
+                f"  Admin: {url}/admin/",
+                "",
+                f"Sign in with an email below; every demo account uses the password "
+                f"{DEMO_PASSWORD}.",
+                *self.accounts_table(),
+            ]
         )
+
+    def accounts_table(self, width: int = 100) -> list[str]:
+        """The demo accounts and what each shows, as lines of a plain-text table."""
+        emails = {key: email for key, _name, email, *_ in ACCOUNTS}
+        emails.update(self.main_accounts)
+        rows = [("account", "email", "what it shows")]
+        rows += [(label, emails.get(key, key), shows) for label, key, shows in ACCOUNT_TABLE]
+        first = max(len(row[0]) for row in rows) + 2
+        second = max(len(row[1]) for row in rows) + 2
+        lines = []
+        for label, email, shows in [*rows, COMMUNITY_ROW]:
+            if len(email) >= second:  # the community row: its names on a line of their own
+                lines.append(f"  {label:<{first}}{email}")
+                label, email = "", ""
+            wrapped = textwrap.wrap(shows, max(20, width - 2 - first - second)) or [""]
+            lines.append(f"  {label:<{first}}{email:<{second}}{wrapped[0]}".rstrip())
+            lines += [" " * (2 + first + second) + more for more in wrapped[1:]]
+        return lines

@@ -696,8 +696,11 @@ class _Loader:
             self.counts["skipped"] += 1
             return
         # The oldest question the agents' "Unanswered questions" list would offer.
+        # In English, as the agent's message is.
         question = (
-            services.unanswered_questions().filter(restricted=False, author__is_staff=False).first()
+            services.unanswered_questions()
+            .filter(restricted=False, author__is_staff=False, language="en")
+            .first()
         )
         if question is None or question.author is None:
             return

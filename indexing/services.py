@@ -9,16 +9,20 @@
   is gone.
 - ``rebuild()`` builds a fresh index version, switches to it atomically and drops the
   old one; the queue is held while it runs and drained into the new version afterwards.
+- ``deferred()`` holds the queue for a bulk load in the current thread (the demo): its
+  changes are only remembered, and the index is rebuilt once when the block ends.
 
 Nothing here raises into a publish or a forum post: failures are logged and rows stay.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -54,6 +58,10 @@ def enqueue(keys: Iterable[str | None], reason: str = "changed", *, schedule: bo
     keys = sorted({k for k in keys if k})
     if not keys:
         return 0
+    deferral = _deferral.get()
+    if deferral is not None:
+        deferral.keys.update(keys)
+        return len(keys)
     now = timezone.now()
     rows = [
         IndexQueueItem(
@@ -534,3 +542,93 @@ def rebuild(
     )
     drained = drain(backend=backend)
     return RebuildResult(version=version, documents=written, dropped=dropped, drained=drained)
+
+
+# --- Deferral: a bulk load indexes once, at the end ----------------------------------------
+
+
+@dataclass
+class Deferral:
+    """What a ``deferred()`` block held back, and the rebuild that ended it."""
+
+    keys: set[str] = field(default_factory=set)
+    rebuilt: RebuildResult | None = None
+
+
+#: The deferral of the current thread (or asyncio task); ``None``: indexing as usual.
+#: Only ``deferred()`` sets it, and always resets it on the way out.
+_deferral: contextvars.ContextVar[Deferral | None] = contextvars.ContextVar(
+    "indexing_deferral", default=None
+)
+
+
+def deferring() -> bool:
+    """Whether changes in the current thread are held back by ``deferred()``."""
+    return _deferral.get() is not None
+
+
+@contextmanager
+def deferred(
+    *,
+    backend: SearchBackend | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Deferral]:
+    """Hold per-item indexing back for a bulk load, then rebuild the index once.
+
+    Inside the block ``enqueue`` only remembers the keys: no queue rows, no drain tasks,
+    no document built or embedded item by item. When the block ends normally the whole
+    index is rebuilt once (``rebuild``; ``progress`` as there) and searches see the load.
+    If the block raises, or the rebuild fails, the remembered keys go to the queue as
+    usual (the periodic drain or ``search_sync`` applies them): nothing is lost.
+
+    Only the current thread (context) is affected, never another thread's requests;
+    the flag cannot outlive the block (it is reset on every way out), and a request that
+    starts while it is somehow set ends it (``end_leaked_deferral``). A nested block
+    joins the outer one, which rebuilds once.
+    """
+    current = _deferral.get()
+    if current is not None:
+        yield current
+        return
+    deferral = Deferral()
+    token = _deferral.set(deferral)
+    finished = False
+    try:
+        yield deferral
+        finished = True
+    finally:
+        try:
+            _deferral.reset(token)
+        except ValueError:  # left in another context than it was entered in
+            _deferral.set(None)
+        if not finished:
+            _requeue_deferred(deferral)
+    try:
+        deferral.rebuilt = rebuild(backend=backend, progress=progress)
+    except BaseException:
+        _requeue_deferred(deferral)
+        raise
+
+
+def _requeue_deferred(deferral: Deferral) -> None:
+    if not deferral.keys:
+        return
+    try:
+        with transaction.atomic():
+            enqueue(deferral.keys, "deferred")
+    except Exception:
+        logger.exception(
+            "Could not queue %s item(s) held back for search indexing; "
+            "run manage.py search_reindex.",
+            len(deferral.keys),
+        )
+
+
+def end_leaked_deferral(**kwargs) -> None:
+    """``request_started``: a request is never served with indexing held back."""
+    deferral = _deferral.get()
+    if deferral is None:
+        return
+    logger.error("Search indexing was still deferred when a request started; resuming it.")
+    _deferral.set(None)
+    _requeue_deferred(deferral)
