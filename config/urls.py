@@ -33,6 +33,7 @@ urlpatterns = [
     path("community/", include("forum.urls")),
     path("support/", include("tickets.urls")),
     path("", include("search.urls")),
+    path("", include("api.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PortalSitemap}}, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("metrics", core_views.metrics, name="metrics"),
