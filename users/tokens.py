@@ -73,6 +73,8 @@ def revoke_token(token: ApiToken) -> ApiToken:
 
 def revoke_for(user, token_id) -> bool:
     """Revoke one of ``user``'s own tokens; ``False`` when it is not theirs."""
+    if not 0 < int(token_id) < 2**63:  # a 64-bit key; anything else names no token
+        return False
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
         return False
