@@ -327,3 +327,36 @@ def test_the_reference_page_uses_nothing_from_elsewhere(client, home):
     assert "/api/v1/openapi.json" in html
     assert "cdn." not in html and "<script>" not in html
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_lists_cost_the_same_queries_for_few_or_many_items(
+    client, content, member, bearer, django_assert_max_num_queries
+):
+    """No query per item: each list costs the same with two items or ten."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_announcement, make_article
+    from tests.indexing.helpers import ask
+
+    auth = bearer(member)
+    urls = ("/api/v1/articles", "/api/v1/announcements", "/api/v1/questions", "/api/v1/categories")
+
+    def costs():
+        found = {}
+        for url in urls:
+            client.get(url, **auth)  # warm the per-process caches (site, locales)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, **auth).status_code == 200
+            found[url] = len(queries)
+        return found
+
+    before = costs()
+    for n in range(8):
+        make_article(content["guides"], title=f"More {n}", tags=[f"t{n}"])
+        make_announcement(title=f"News {n}", segments=[content["news"].segments.first()])
+        ask(member, content["question"].product, title=f"Question number {n}", tags=[f"q{n}"])
+    after = costs()
+    assert after == before
+    with django_assert_max_num_queries(12):
+        client.get("/api/v1/articles", **auth)
