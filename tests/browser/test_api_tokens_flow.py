@@ -6,7 +6,8 @@ import urllib.request
 
 from playwright.sync_api import expect
 
-from tests.browser.test_content_security_policy import violations, visit  # noqa: F401  (a fixture)
+from tests.browser.test_content_security_policy import violations as violations  # a fixture
+from tests.browser.test_content_security_policy import visit
 from tests.factories import UserFactory, make_article, make_category
 
 
