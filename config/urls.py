@@ -33,6 +33,7 @@ urlpatterns = [
     path("community/", include("forum.urls")),
     path("support/", include("tickets.urls")),
     path("", include("search.urls")),
+    path("", include("api.urls")),
     path(
         "sitemap.xml",
         sitemap,

@@ -13,6 +13,7 @@ file, each image rendition), as every account: a file must answer exactly when a
 page that uses it opens for that account."""
 
 import html
+import json
 import re
 from urllib.parse import unquote, urldefrag, urlparse
 
@@ -30,6 +31,8 @@ SRCSET = re.compile(r'srcset="([^"]+)"')
 LOC = re.compile(r"<loc>([^<]+)</loc>")
 SKIP_PREFIXES = ("/admin/", "/account/logout", "/static/", "/i18n/")
 FILE_PREFIXES = ("/documents/", "/media/")
+API_LISTS = ("articles", "categories", "announcements", "questions")
+API_DETAILS = {"ArticlePage": "articles", "AnnouncementPage": "announcements"}
 
 
 def links(body: str) -> list[str]:
@@ -81,6 +84,8 @@ class RestrictedContentNeverLeaks(TestCase):
                 f"/feeds/announcements/rss/{language}",
                 f"/feeds/announcements/atom/{language}",
             ]
+        # The read API: every list, every page of it (followed through next_cursor below).
+        queue += [f"/api/v1/{name}?limit=30" for name in API_LISTS]
         for word in self.words.values():
             queue += [
                 f"/search/?q={word}",
@@ -102,6 +107,11 @@ class RestrictedContentNeverLeaks(TestCase):
             seen[url] = body
             if url == "/sitemap.xml":
                 queue += [urlparse(loc).path for loc in LOC.findall(body)]
+            if response.status_code == 200 and "json" in response.get("Content-Type", ""):
+                data = json.loads(body)
+                following = data.get("next_cursor") if isinstance(data, dict) else None
+                if following:
+                    queue.insert(0, f"{url.split('&cursor=')[0]}&cursor={following}")
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 continue
             for href in links(body):
@@ -145,6 +155,16 @@ class RestrictedContentNeverLeaks(TestCase):
                 self.assertNotIn(word.lower(), haystack, f"{who} saw {word!r} ({slug}) at {url}")
         for page in restricted:
             self.assertEqual(client.get(page.url).status_code, 404, f"{who} opened {page.url}")
+            resource = API_DETAILS[type(page).__name__]
+            self.assertEqual(
+                client.get(f"/api/v1/{resource}/{page.pk}").status_code,
+                404,
+                f"{who} opened {page.url} through the API",
+            )
+        self.assertTrue(
+            any(url.startswith("/api/v1/questions?") and "cursor=" in url for url in pages),
+            f"{who}: the crawl should follow the API's pages",
+        )
 
     def visible_slugs(self, user) -> set[str]:
         """Keys of the restricted items ``user`` may see (their words may show up)."""
@@ -212,6 +232,13 @@ class RestrictedContentNeverLeaks(TestCase):
         client = Client()
         client.force_login(self.declarer)
         self.assert_no_leak(client, "a member with declared segments only", self.declarer)
+
+    def test_an_api_token_of_a_member_who_only_declared_segments_finds_nothing(self):
+        from users.tokens import create_token
+
+        _token, raw = create_token(self.declarer, name="crawler")
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        self.assert_no_leak(client, "the API token of a member with declared segments", None)
 
     def test_each_demo_member_finds_nothing_beyond_their_grants(self):
         from django.contrib.auth import get_user_model

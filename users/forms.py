@@ -4,11 +4,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.params import ModelChoiceField, ModelMultipleChoiceField
 from segments.models import Segment
 
 from .emails import InternationalEmailField
+from .models import ApiToken
 
 
 class ProfileForm(forms.ModelForm):
@@ -79,3 +81,37 @@ class SignupForm(allauth_forms.SignupForm):
         field = self.fields["email"]
         self.fields["email"] = InternationalEmailField(label=field.label, required=field.required)
         self.order_fields(["email", "password1", "password2"])
+
+
+def _expiry_choices():
+    choices = []
+    for days in settings.API_TOKEN_EXPIRY_CHOICES:
+        if days:
+            label = ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
+        else:
+            label = _("No end date")
+        choices.append((str(days), label))
+    return choices
+
+
+class ApiTokenForm(forms.Form):
+    """A person's new API token (``users.tokens.create_token``)."""
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=80,
+        help_text=_("What the token is for, e.g. “Status page script”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=ApiToken.Scope.choices,
+        initial=[ApiToken.Scope.READ],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The API reads with the “read” scope; the others are for what comes next."),
+    )
+    expires_in = forms.TypedChoiceField(
+        label=_("Expires"),
+        choices=_expiry_choices,
+        coerce=int,
+        initial="90",
+    )

@@ -44,3 +44,84 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.get_full_name() or self.email.split("@")[0]
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        """Tokens that still authenticate: not revoked, not expired, of an active person."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A person's credential for the JSON API (``Authorization: Bearer <token>``).
+
+    Only a SHA-256 of the token is stored: the token itself is shown once, when it is
+    created, and cannot be recovered. A token acts as its person and never as more (the
+    access policy sees the person); its scopes can only narrow that. Write through
+    ``users.tokens``.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Write")
+        INTEGRATIONS = "integrations", _("Integrations")
+
+    user = models.ForeignKey(
+        "users.User",
+        on_delete=models.CASCADE,
+        # Wagtail 8 has an APIToken of its own (for its v3 API) on ``api_tokens``.
+        related_name="portal_api_tokens",
+        verbose_name=_("person"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    # The first characters of the token, to recognise it in a list (not a secret).
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.CharField(_("scopes"), max_length=100, default="read")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "users.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [scope for scope in self.scopes.split() if scope]
+
+    def scope_labels(self) -> str:
+        labels = dict(self.Scope.choices)
+        return ", ".join(str(labels.get(scope, scope)) for scope in self.scope_list)
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_list
+
+    def is_expired(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and not self.is_expired() and self.user.is_active

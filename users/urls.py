@@ -3,4 +3,12 @@ from django.urls import path
 from . import views
 
 app_name = "users"
-urlpatterns = [path("profile/", views.profile, name="profile")]
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("profile/api-tokens/", views.create_api_token, name="api_token_create"),
+    path(
+        "profile/api-tokens/<int:token_id>/revoke/",
+        views.revoke_api_token,
+        name="api_token_revoke",
+    ),
+]

@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from segments.models import SegmentMembership
 
-from .forms import ProfileForm
+from . import tokens
+from .forms import ApiTokenForm, ProfileForm
 from .language import supported_language
 from .services import set_language as remember_language
 from .services import update_profile
@@ -46,4 +48,41 @@ def profile(request):
         .select_related("segment")
         .order_by("segment__kind", "segment__sort_order", "segment__name")
     )
-    return render(request, "users/profile.html", {"form": form, "granted": granted})
+    return render(
+        request,
+        "users/profile.html",
+        {
+            "form": form,
+            "granted": granted,
+            "token_form": ApiTokenForm(),
+            "api_tokens": tokens.tokens_of(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def create_api_token(request):
+    """A new API token for the person signed in, shown once on the answer to this POST
+    (never stored in the session, never cached)."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The token was not created: check its name and scopes."))
+        return redirect("users:profile")
+    token, raw = tokens.create_token(
+        request.user,
+        name=form.cleaned_data["name"],
+        scopes=form.cleaned_data["scopes"],
+        expires_at=tokens.expiry_in(form.cleaned_data["expires_in"]),
+    )
+    response = render(request, "users/api_token_created.html", {"token": token, "raw": raw})
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_POST
+def revoke_api_token(request, token_id: int):
+    if tokens.revoke_for(request.user, token_id):
+        messages.success(request, _("The token was revoked: it no longer works."))
+    return redirect("users:profile")

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "search",
     "indexing",
     "portal",
+    "api",
     "demo",
     # Wagtail
     "wagtail.contrib.routable_page",
@@ -522,7 +523,18 @@ PORTICO_RATE_LIMITS = {
     "forum_similar": os.environ.get("RATE_LIMIT_FORUM_SIMILAR") or "60/m",
     "support_suggest": os.environ.get("RATE_LIMIT_SUPPORT_SUGGEST") or "60/m",
     "answer_feedback": os.environ.get("RATE_LIMIT_ANSWER_FEEDBACK") or "30/m",
+    # The read API (/api/v1/…): per client address without a token (failed token attempts
+    # count here too), and per token with one.
+    "api": os.environ.get("RATE_LIMIT_API") or "120/m",
+    "api_token": os.environ.get("RATE_LIMIT_API_TOKEN") or "600/m",
 }
+# API tokens (users/tokens.py): how often a token's "last used" time is written at most.
+API_TOKEN_LAST_USED_RESOLUTION = 60
+# Days a new token lasts, offered when creating one (0: no end date).
+API_TOKEN_EXPIRY_CHOICES = (30, 90, 365, 0)
+# Items per page of the API's lists (?limit= up to API_MAX_PAGE_SIZE).
+API_PAGE_SIZE = 20
+API_MAX_PAGE_SIZE = 100
 
 # --- Portal ---------------------------------------------------------------------------
 PORTICO_ANNOUNCEMENTS_PER_PAGE = 10

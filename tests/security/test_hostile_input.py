@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from forum import services as forum_services
 from tests.factories import make_article, make_category
 from tickets import services as ticket_services
+from users.tokens import create_token
 
 MAX_EXAMPLES = 25
 HUGE = "9223372036854775808"
@@ -142,6 +143,8 @@ ENDPOINTS = [
     Endpoint("support:tickets", ("page", "show"), method="get"),
     # Accounts
     Endpoint("users:profile", ("display_name", "declared_products", "declared_role")),
+    Endpoint("users:api_token_create", ("name", "scopes", "expires_in")),
+    Endpoint("users:api_token_revoke", (), {"token_id": "api_token"}),
     Endpoint("announcements_account:subscriptions", ("products",)),
     Endpoint("announcements_account:unsubscribe", (), {"token": "token"}),
     Endpoint("account_login", ("login", "password", "remember")),
@@ -231,6 +234,7 @@ def world(home, products, member, other_member):
         "article": article.pk,
         "ticket": ticket.number,
         "token": "not-a-token:x",
+        "api_token": create_token(member, name="CI")[0].pk,
     }
 
 
