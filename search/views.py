@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
@@ -136,7 +137,16 @@ def search_page(request):
         if values:
             facets.append({"name": name, "label": label, "values": values})
     direct_answer = _direct_answer(page)
+    debug = search_request.debug
+
+    def results_html():
+        return render_to_string(
+            "search/results_items.html", {"results": page.results, "debug": debug}
+        )
+
     context = {
+        # The results as HTML are the same for everyone who gets the same page: kept with it.
+        "results_html": results_html() if debug else service.kept_with(page, "html", results_html),
         "direct_answer": direct_answer,
         "direct_answer_token": direct_answer.token("search") if direct_answer else "",
         "search": page,

@@ -26,7 +26,7 @@ labels, aliases, how a hit is checked against the database and how each ranks.
 
 from .. import ranking
 from ..backends import SearchBackendError
-from .cache import index_generation
+from .cache import index_generation, kept_with
 from .engine import SearchService, get_service, search, similar, suggest
 from .people import anonymous_person, forget_product_names, person_for, product_names
 from .results import (
@@ -79,6 +79,7 @@ __all__ = [
     "edit_distance",
     "fallback_search",
     "index_generation",
+    "kept_with",
     "forget_product_names",
     "get_service",
     "person_for",

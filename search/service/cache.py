@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from contextlib import suppress
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,6 +37,8 @@ from segments import policy
 
 from .people import person_for
 from .results import SearchPage, SearchRequest
+
+T = TypeVar("T")
 
 INDEX_GENERATION_KEY = "search:index-generation"
 _COUNTERS = (INDEX_GENERATION_KEY, fragments.GENERATION_KEY, pagecache.GENERATION_KEY)
@@ -99,10 +103,29 @@ def cached_search(service, request: SearchRequest, user) -> SearchPage:
         return service.search(request, user, person=person)
     if isinstance(page, SearchPage):
         page.from_cache = True
+        page.cache_key = key
         page.latency_ms = (time.perf_counter() - started) * 1000
         return page
     page = service.search(request, user, person=person)
     if not page.degraded and not page.error:
         with suppress(Exception):
             cache.set(key, page, timeout)
+            page.cache_key = key
     return page
+
+
+def kept_with(page: SearchPage, name: str, build: Callable[[], T]) -> T:
+    """``build()`` — something made only of ``page`` (its results rendered as HTML) — kept
+    with the page: under its key, for as long. Built afresh for pages that are not kept."""
+    if not page.cache_key:
+        return build()
+    key = f"{page.cache_key}:{name}"
+    try:
+        value = cache.get(key)
+    except Exception:  # the cache is not answering
+        return build()
+    if value is None:
+        value = build()
+        with suppress(Exception):
+            cache.set(key, value, settings.SEARCH_RESULTS_CACHE_SECONDS)
+    return value

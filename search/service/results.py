@@ -142,6 +142,8 @@ class SearchPage:
     latency_ms: float = 0.0
     #: Served from the results cache (``search.service.cache``), not computed for this request.
     from_cache: bool = False
+    #: Its key in the results cache, when it is kept there (``search.service.cache``).
+    cache_key: str = ""
     backend: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)
 

@@ -136,6 +136,7 @@ ENDPOINTS = [
     Endpoint("support:suggest", ("product", "subject", "description", "searched")),
     Endpoint("support:solved", ("key",)),
     Endpoint("support:restart", ()),
+    Endpoint("support:answer_feedback", ("token", "helpful", "next")),
     Endpoint("support:details", TICKET_FIELDS, files=("attachments",)),
     Endpoint("support:reply", ("body",), {"number": "ticket"}, files=("attachments",)),
     Endpoint("support:close", (), {"number": "ticket"}),
