@@ -409,6 +409,8 @@ def category_context(category, request) -> dict:
         ],
         "intro_html": render_markdown(category.intro),
         "articles": paginate(request, listed),
+        # The list's HTML is kept per signature and page (``{% shared %}``).
+        "listing_key": (policy.access_signature(user), category.pk, request.GET.urlencode()),
         "fallback_language": fallback,
         "page_language": _language_name(content_language(category)),
     }

@@ -151,13 +151,12 @@ def home_sections(user, locale_id: int | None = None) -> dict:
 
     # The same for everyone with this access signature and these products of focus
     # (which only reorder what they may see).
-    announcements, featured, categories = fragments.cached(
-        "home",
-        policy.access_signature(user),
-        (",".join(str(pk) for pk in sorted(focus_ids)), locale_id or ""),
-        blocks,
-    )
+    signature = policy.access_signature(user)
+    parts = (",".join(str(pk) for pk in sorted(focus_ids)), locale_id or "")
+    announcements, featured, categories = fragments.cached("home", signature, parts, blocks)
     return {
+        # The blocks' HTML is kept under the same key (``{% shared %}``).
+        "blocks_key": (signature, *parts),
         "focus_products": focus,
         "announcements": announcements,
         "featured_articles": featured,

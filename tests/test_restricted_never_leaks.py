@@ -254,6 +254,9 @@ class RestrictedContentNeverLeaks(TestCase):
             client = Client()
             client.force_login(member)
             self.assert_no_leak(client, member.username, member)
+        # Every cache (pages of results, lists, related content, fragments) now holds what
+        # the members may see: an anonymous visitor must still get nothing of it.
+        self.assert_no_leak(Client(), "an anonymous visitor after the members")
 
     def test_every_file_answers_exactly_to_the_people_who_may_open_a_page_using_it(self):
         from django.contrib.auth import get_user_model

@@ -104,3 +104,39 @@ def content_lang(obj) -> str:
     if not code:
         return mark_safe(' dir="auto"')
     return format_html(' lang="{}" dir="{}"', code, languages.direction(code))
+
+
+class SharedFragmentNode(template.Node):
+    def __init__(self, nodelist, name, key):
+        self.nodelist, self.name, self.key = nodelist, name, key
+
+    def render(self, context):
+        from core import fragments
+
+        key = self.key.resolve(context)
+        if not key:
+            return self.nodelist.render(context)
+        signature, *parts = key
+        return fragments.cached(
+            f"html:{self.name.resolve(context)}",
+            str(signature),
+            tuple(parts),
+            lambda: self.nodelist.render(context),
+        )
+
+
+@register.tag("shared")
+def shared(parser, token):
+    """``{% shared "name" key %}…{% endshared %}``: the block's HTML, kept like a shared
+    fragment (``core.fragments``) under ``key`` — ``(access signature, *parts)``, made by
+    the view from everything the block shows — until content changes. The block must hold
+    nothing personal (no CSRF token, no name) beyond what ``key`` names. No key: rendered
+    every time."""
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError("{% shared %} takes a name and a key.")
+    nodelist = parser.parse(("endshared",))
+    parser.delete_first_token()
+    return SharedFragmentNode(
+        nodelist, parser.compile_filter(bits[1]), parser.compile_filter(bits[2])
+    )

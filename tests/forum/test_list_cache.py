@@ -104,3 +104,39 @@ def test_a_grant_changes_the_list_at_once(readers, ask, other_member, products):
     assert seen(readers)["not granted"] == []
     grant(other_member, products["ledger"])
     assert seen(readers)["not granted"] == ["Ledger close fails on the last day"]
+
+
+def test_related_content_of_a_question_follows_restriction_and_unpublishing(
+    readers, ask, member, products, sync_search
+):
+    from tests.factories import make_article, make_category, publish
+
+    question = ask(member, "Quokka exports stop after midnight")
+    article = make_article(
+        make_category(), title="Quokka exports explained", body="How quokka exports run."
+    )
+    sync_search()
+    url = question.get_absolute_url()
+
+    def related(client) -> bool:
+        response = client.get(url)
+        assert response.status_code == 200
+        return "Quokka exports explained" in response.content.decode()
+
+    for _ in range(2):  # the second read comes from the cache
+        assert {who: related(c) for who, c in readers.items()} == dict.fromkeys(readers, True)
+
+    article.restricted = True
+    article.segments.set([products["ledger"]])
+    publish(article)
+    sync_search()
+    assert {who: related(c) for who, c in readers.items()} == {
+        "anonymous": False,
+        "granted": True,
+        "not granted": False,
+        "moderator": True,
+    }
+
+    article.unpublish()
+    sync_search()
+    assert {who: related(c) for who, c in readers.items()} == dict.fromkeys(readers, False)
