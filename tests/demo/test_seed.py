@@ -23,10 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def restore_migration_rows() -> None:
     """What the migrations put in the database (Wagtail's root page, collection and
-    groups, the content locales, the groups' permissions): an earlier transactional test
-    in the same worker may have flushed it (a serialized rollback cannot restore it after a
-    flush that recreated the content types). Every data migration of ours runs again (each
-    only adds what is missing)."""
+    groups, the content locales, the groups' permissions), when a flush removed it. Every
+    data migration of ours runs again (each only adds what is missing)."""
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group
@@ -58,9 +56,10 @@ def restore_migration_rows() -> None:
 
 
 # Committing for real, as `manage.py seed_demo` does: changes that reach indexing only
-# after their commit (forum posts) must be held back too. The migrations' data (root page,
-# locales, groups) is restored before the test.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# after their commit (forum posts) must be held back too. What the migrations put in the
+# database is restored first (an earlier transactional test may have flushed it; a
+# serialized rollback cannot restore it after a flush that recreated the content types).
+@pytest.mark.django_db(transaction=True)
 def test_the_demo_queues_no_index_task_per_item_and_is_searchable():
     tasks: list[str] = []
 
