@@ -165,10 +165,22 @@ def cache_from_url(url: str) -> dict:
     if scheme in {"redis", "rediss", "unix"}:
         # Redis down or hung: the site works as with an empty cache (core/cache.py).
         return {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": url}
+    # Room for cached pages, pages of search results and fragments beside the rate limits'
+    # counters (Django's default of 300 entries would cull those counters under a burst of
+    # distinct searches).
+    options = {"OPTIONS": {"MAX_ENTRIES": 5000}}
     if scheme == "file":
-        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": rest,
+            **options,
+        }
     if scheme == "locmem":
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": rest,
+            **options,
+        }
     if scheme == "dummy":
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     raise ValueError(f"CACHE_URL: unknown cache {scheme!r} (use redis://, file://, locmem://)")
