@@ -113,12 +113,13 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
     # questions of their own held for review), until the forum changes; view counts on it
     # may be a minute old.
     signature = policy.access_signature(user)
+    forum_generation = fragments.generation(pagecache.GENERATION_KEY)
     parts = (
         product.pk if product else "",
         tag.pk if tag else "",
         request.GET.urlencode(),
         ",".join(str(pk) for pk in queries.own_held_ids(user)),
-        fragments.generation(pagecache.GENERATION_KEY),
+        forum_generation,
     )
     listing_html, number = fragments.cached(
         "forum-questions", signature, parts, listing, timeout=LIST_SECONDS
@@ -126,7 +127,7 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
     popular_tags = fragments.cached(
         "forum-popular-tags",
         signature,
-        (fragments.generation(pagecache.GENERATION_KEY),),
+        (forum_generation,),
         lambda: [(t.slug, t.name) for t in queries.popular_tags(user)],
         language="",
         timeout=LIST_SECONDS,

@@ -145,8 +145,9 @@ def search_page(request):
         )
 
     context = {
-        # The results as HTML are the same for everyone who gets the same page: kept with it.
-        "results_html": results_html() if debug else service.kept_with(page, "html", results_html),
+        # The results as HTML are the same for everyone who gets the same page: kept with it
+        # (a debug page is never kept, so its HTML is built each time).
+        "results_html": service.kept_with(page, "html", results_html),
         "direct_answer": direct_answer,
         "direct_answer_token": direct_answer.token("search") if direct_answer else "",
         "search": page,
