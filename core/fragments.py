@@ -21,6 +21,7 @@ signals to ``bump``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, TypeVar
@@ -80,9 +81,9 @@ def cached(
 
         language = translation.get_language() or ""
     try:
-        key = ":".join(
-            ["fragment", str(generation()), name, signature, language, *(str(p) for p in parts)]
-        )
+        # Parts may carry a visitor's query string: hashed, so a key stays short.
+        what = "\x1f".join([signature, language, *(str(p) for p in parts)])
+        key = f"fragment:{generation()}:{name}:{hashlib.sha256(what.encode()).hexdigest()}"
         value: Any = cache.get(key, _MISSING)
     except Exception:  # the cache is not answering: compute, as without a cache
         return compute()
