@@ -35,6 +35,7 @@ import search.signals as search_signals
 from search.backends import SearchBackend, get_backend
 from search.registry import registry
 from search.schema import SearchDocument, split_id
+from search.vectors import prune_vector_cache
 
 from .models import IndexQueueItem, IndexRebuild
 
@@ -525,6 +526,7 @@ def rebuild(
         backend.switch_to(version)
         search_signals.index_written.send(sender=rebuild)
         dropped = backend.drop_old_versions()
+        prune_vector_cache(backend)
     except BaseException as exc:
         IndexRebuild.objects.filter(pk=record.pk).update(
             status=IndexRebuild.Status.FAILED,

@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +61,16 @@ def content_key(model_version: str, text: str) -> str:
     return hashlib.sha256(f"{model_version}\n{text}".encode()).hexdigest()
 
 
+def _today() -> int:
+    return int(time.time() // 86400)
+
+
 class VectorCache:
     """Vectors by (encoder version, text) hash, in a SQLite file shared by every version
-    of an index: rebuilding the index embeds only texts it has not seen."""
+    of an index: rebuilding the index embeds only texts it has not seen.
+
+    Each entry remembers the day it was last written or read; ``prune`` forgets the
+    entries no index has asked for in some days (a rebuild reads every current one)."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -75,8 +83,15 @@ class VectorCache:
             connection = sqlite3.connect(self.path, timeout=30)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute(
-                "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL, "
+                "used INTEGER NOT NULL DEFAULT 0)"
             )
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(vectors)")}
+            if "used" not in columns:  # a cache written before entries knew their day
+                with connection:
+                    connection.execute(
+                        "ALTER TABLE vectors ADD COLUMN used INTEGER NOT NULL DEFAULT 0"
+                    )
             self._local.connection = connection
         return connection
 
@@ -92,16 +107,41 @@ class VectorCache:
             )
             for key, blob in rows:
                 found[key] = np.frombuffer(blob, dtype=np.float32)
+        if found:
+            self._touch(list(found))
         return found
+
+    def _touch(self, keys: list[str]) -> None:
+        """Mark ``keys`` as used today (only those not marked yet: one write a day)."""
+        connection, today = self._connection(), _today()
+        with connection:
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                connection.execute(
+                    f"UPDATE vectors SET used = ? WHERE used < ? AND key IN ({marks})",
+                    [today, today, *part],
+                )
+
+    def prune(self, days: int) -> int:
+        """Forget the entries neither written nor read in the last ``days`` days; the
+        number forgotten."""
+        connection = self._connection()
+        with connection:
+            cursor = connection.execute(
+                "DELETE FROM vectors WHERE used < ?", (_today() - max(0, int(days)),)
+            )
+        return int(cursor.rowcount or 0)
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
         if not items:
             return
         connection = self._connection()
         with connection:
+            today = _today()
             connection.executemany(
-                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
-                [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+                "INSERT OR REPLACE INTO vectors (key, vector, used) VALUES (?, ?, ?)",
+                [(k, np.asarray(v, dtype=np.float32).tobytes(), today) for k, v in items.items()],
             )
 
     def __len__(self) -> int:
@@ -227,3 +267,21 @@ def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
             )
             metrics.increment("search.semantic_unavailable")
     return vectors
+
+
+def prune_vector_cache(backend) -> int:
+    """After a rebuild (which read every current document's vector): forget the cached
+    vectors of ``backend`` no index has used in ``SEARCH_VECTOR_CACHE_DAYS`` days. Never
+    raises: a cache that cannot be pruned is only bigger than it needs to be."""
+    cache_of = getattr(backend, "vector_cache", None)
+    days = getattr(settings, "SEARCH_VECTOR_CACHE_DAYS", 30)
+    if cache_of is None or not semantic_enabled() or int(days) < 0:
+        return 0
+    try:
+        forgotten = cache_of().prune(int(days))
+    except Exception as exc:
+        logger.warning("The vector cache could not be pruned: %s: %s", type(exc).__name__, exc)
+        return 0
+    if forgotten:
+        logger.info("Forgot %s cached vectors no index has used in %s days.", forgotten, days)
+    return forgotten

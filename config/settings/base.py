@@ -306,6 +306,12 @@ SEARCH_EMBEDDINGS_THREADS = int(os.environ.get("SEARCH_EMBEDDINGS_THREADS", "2")
 # defaults search=0.5,similar=0.8,suggestions=0.8,related=0.5.
 SEARCH_SEMANTIC = os.environ.get("SEARCH_SEMANTIC", "on")
 SEARCH_SEMANTIC_WEIGHTS = os.environ.get("SEARCH_SEMANTIC_WEIGHTS", "")
+# Vectors of one model (embedded engine) from which an approximate index is kept and
+# searched instead of scoring every vector a person may see; 0: always score them all.
+SEARCH_VECTOR_ANN_MIN = int(os.environ.get("SEARCH_VECTOR_ANN_MIN") or 50_000)
+# Cached document vectors (by text) no index has used for this many days are forgotten
+# after a rebuild (a rebuild reads every current one).
+SEARCH_VECTOR_CACHE_DAYS = int(os.environ.get("SEARCH_VECTOR_CACHE_DAYS") or 30)
 # A direct answer above the results of a question-like query (search/answers.py): the
 # passage of a top result closest in meaning to the query. "off" (or the encoders off)
 # turns it off.

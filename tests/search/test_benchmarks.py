@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -105,3 +106,24 @@ def test_search_bench_prints_throughput_and_latency(capsys):
     out = capsys.readouterr().out
     assert "embedded: 400 documents indexed" in out and "docs/s" in out
     assert "60 queries" in out and "p50" in out and "p95" in out
+
+
+def test_search_bench_with_vectors_reports_embedding_and_the_approximate_index(
+    settings, capsys, tmp_path
+):
+    settings.SEARCH_SEMANTIC = "on"
+    settings.SEARCH_EMBEDDINGS = "auto"
+    settings.SEARCH_EMBEDDINGS_MODELS = "en=minilm,fa=e5-small,ro=e5-small"
+    cache = tmp_path / "vectors.sqlite3"
+    options = {"docs": 200, "queries": 20, "distinct_vectors": 20, "ann_min": 100}
+    options.update(vector_cache=str(cache), no_progress=True)
+    call_command("search_bench", **options)
+    out = capsys.readouterr().out
+    assert "embedding: 20 documents embedded" in out
+    assert "the other 180 documents reuse those 20 vectors" in out
+    assert "hybrid: BM25 + vectors, encoding included" in out
+    assert re.search(r"minilm: 200 vectors, approximate index of \d+ groups", out)
+    assert "vector search alone (exact" in out and "recall@10" in out
+    # The second run embeds nothing: the vectors are kept in the cache file.
+    call_command("search_bench", **options)
+    assert "embedding: 0 documents embedded" in capsys.readouterr().out
