@@ -13,6 +13,7 @@ Queries get one vector per model their languages use. ``SEARCH_SEMANTIC=off`` (o
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -242,6 +243,15 @@ def embed_documents(
     return out, stats
 
 
+@functools.lru_cache(maxsize=512)
+def _query_vector(encoder, text: str) -> np.ndarray:
+    """A query's vector, kept for the next time the same text is asked (the hybrid fusion
+    and type-ahead ask again within one request); read-only."""
+    vector = encoder.encode_queries([text])[0]
+    vector.setflags(write=False)
+    return vector
+
+
 def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
     """One query vector per model of ``languages`` (``{model: vector}``); empty when
     semantic search is off or no encoder can encode it (logged, metric
@@ -257,7 +267,7 @@ def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
             encoder = get_encoder(language)
             if encoder.name in vectors:
                 continue
-            vectors[encoder.name] = encoder.encode_queries([text])[0]
+            vectors[encoder.name] = _query_vector(encoder, text)
         except EncoderUnavailable as exc:
             logger.info("No query vector for %s: %s", language, exc)
             metrics.increment("search.semantic_unavailable")
