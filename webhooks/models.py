@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import events
 
@@ -61,10 +62,10 @@ class Endpoint(models.Model):
 
 class Delivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        RETRYING = "retrying", _("Retrying")
-        DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("webhook delivery", "Pending")
+        RETRYING = "retrying", pgettext_lazy("webhook delivery", "Retrying")
+        DELIVERED = "delivered", pgettext_lazy("webhook delivery", "Delivered")
+        FAILED = "failed", pgettext_lazy("webhook delivery", "Failed")
 
     uuid = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True, editable=False)
     endpoint = models.ForeignKey(
@@ -107,3 +108,9 @@ class Delivery(models.Model):
     @property
     def event_label(self) -> str:
         return str(events.LABELS.get(self.event, self.event))
+
+    def event_display(self) -> str:
+        return self.event_label
+
+    event_display.short_description = _("event")
+    event_display.admin_order_field = "event"

@@ -149,11 +149,6 @@ class DeliveryInspectView(InspectView):
             return f"{self.object.event_label} ({self.object.event})"
         return super().get_field_display_value(field_name, field)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["replay_url"] = reverse("webhook_deliveries:replay", args=[self.object.pk])
-        return context
-
 
 class DeliveryViewSet(ModelViewSet):
     model = Delivery
@@ -167,7 +162,7 @@ class DeliveryViewSet(ModelViewSet):
     copy_view_enabled = False
     filterset_class = DeliveryFilterSet
     list_display = [
-        Column("event", label=_("Event"), accessor="event_label", sort_key="event"),
+        "event_display",
         Column("endpoint", label=_("Endpoint"), accessor="endpoint"),
         Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
         Column("attempts", label=_("Attempts"), accessor="attempts"),
