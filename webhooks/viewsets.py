@@ -8,6 +8,7 @@ import json
 import django_filters
 from django import forms
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -16,6 +17,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views.generic import CreateView, IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 
 from . import events
 from .admin_views import ReplayDeliveryView, RotateSecretView, SendTestEventView
@@ -56,6 +58,31 @@ class EndpointCreateView(CreateView):
 
 
 class EndpointInspectView(InspectView):
+    @cached_property
+    def header_more_buttons(self):
+        pk = self.object.pk
+        return [
+            *super().header_more_buttons,
+            Button(
+                _("Send test event"),
+                url=reverse("webhook_endpoints:send_test", args=[pk]),
+                icon_name="link-external",
+                priority=30,
+            ),
+            Button(
+                _("Rotate secret"),
+                url=reverse("webhook_endpoints:rotate_secret", args=[pk]),
+                icon_name="key",
+                priority=40,
+            ),
+            Button(
+                _("Deliveries"),
+                url=reverse("webhook_deliveries:index") + f"?endpoint={pk}",
+                icon_name="list-ul",
+                priority=50,
+            ),
+        ]
+
     def get_field_display_value(self, field_name, field):
         if field_name == "events":
             return self.object.event_labels() or _("None")
@@ -139,6 +166,18 @@ class DeliveryIndexView(IndexView):
 
 
 class DeliveryInspectView(InspectView):
+    @cached_property
+    def header_more_buttons(self):
+        return [
+            *super().header_more_buttons,
+            Button(
+                _("Replay"),
+                url=reverse("webhook_deliveries:replay", args=[self.object.pk]),
+                icon_name="rotate",
+                priority=30,
+            ),
+        ]
+
     def get_field_display_value(self, field_name, field):
         if field_name == "payload":
             text = json.dumps(self.object.payload, indent=2, ensure_ascii=False)

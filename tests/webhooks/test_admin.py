@@ -70,6 +70,9 @@ def test_send_a_test_event_rotate_the_secret_and_replay(
     assert "Test event" in log and "200" in log
     inspect = client.get(response.url).content.decode()
     assert str(ping.uuid) in inspect and "Replay" in log
+    assert f"{DELIVERIES}{ping.pk}/replay/" in inspect
+    endpoint_page = client.get(f"{ENDPOINTS}inspect/{endpoint.pk}/").content.decode()
+    assert f"{ENDPOINTS}{endpoint.pk}/rotate-secret/" in endpoint_page
 
     old_secret = endpoint.secret
     client.post(f"{ENDPOINTS}{endpoint.pk}/rotate-secret/")
