@@ -27,6 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "tickets": {"forum", "kb", "announcements", "search", "users", "segments", "core"},
     "portal": {"tickets", "forum", "kb", "announcements", "search", "users", "segments", "core"},
     "api": {"forum", "kb", "announcements", "search", "users", "segments", "core"},
+    "webhooks": {"tickets", "forum", "kb", "announcements", "users", "segments", "core"},
     "demo": {
         "portal", "tickets", "forum", "kb", "announcements", "indexing", "search", "users",
         "segments", "core",

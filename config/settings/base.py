@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "indexing",
     "portal",
     "api",
+    "webhooks",
     "demo",
     # Wagtail
     "wagtail.contrib.routable_page",
@@ -398,6 +399,23 @@ OUTBOX_RETRY_MAX_SECONDS = 1800
 OUTBOX_MAX_ATTEMPTS = 12
 OUTBOX_KEEP_DAYS = 14  # done rows are deleted after this many days
 
+# --- Webhooks (webhooks/): events POSTed to the endpoints administrators register -------
+# Seconds to connect and, separately, to read the answer of an endpoint.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10)
+# Attempts of one delivery before it is marked failed (the first one included).
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS") or 8)
+# A failed attempt waits base × 2^(attempts−1) seconds, capped, with jitter (half to all of it).
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS") or 30)
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS") or 3600)
+# How often the periodic task sends the deliveries whose next attempt is due.
+WEBHOOK_RETRY_INTERVAL = float(os.environ.get("WEBHOOK_RETRY_INTERVAL") or 30)
+# Endpoints on private, link-local or reserved addresses (and loopback outside DEBUG) are
+# refused unless this is set: an endpoint URL must not reach into the site's own network.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+WEBHOOK_KEEP_DAYS = int(os.environ.get("WEBHOOK_KEEP_DAYS") or 30)  # finished deliveries kept
+WEBHOOK_RESPONSE_EXCERPT_CHARS = 2000  # of an endpoint's answer, kept with the delivery
+WEBHOOK_DUE_BATCH = 200  # deliveries per periodic run
+
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -687,4 +705,8 @@ CELERY_BEAT_SCHEDULE = {
     "repair-forum-counters": {"task": "forum.repair_counters", "schedule": 24 * 3600.0},
     "clear-expired-sessions": {"task": "core.clear_sessions", "schedule": 24 * 3600.0},
     "dispatch-outbox": {"task": "core.outbox_dispatch", "schedule": OUTBOX_DISPATCH_INTERVAL},
+    "retry-webhook-deliveries": {
+        "task": "webhooks.deliver_due",
+        "schedule": WEBHOOK_RETRY_INTERVAL,
+    },
 }

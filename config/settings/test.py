@@ -38,3 +38,5 @@ TICKETS_ATTACHMENT_ROOT = (
 )
 # A second address for the site: tests of absolute URLs (core.seo) ask on it too.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "help.example.test"]  # noqa: F405
+# Webhook tests post to a receiver on 127.0.0.1 (the SSRF tests turn this off).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
