@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 UTC = dt.UTC
 WEEKDAYS = range(7)
@@ -135,8 +136,8 @@ class Timer:
 
 
 TIMER_LABELS = {
-    "first_reply": _("First reply"),
-    "resolution": _("Resolution"),
+    "first_reply": gettext_lazy("First reply"),
+    "resolution": gettext_lazy("Resolution"),
 }
 
 

@@ -195,3 +195,13 @@ def test_a_policy_with_its_own_hours_must_be_complete():
     with pytest.raises(ValidationError) as error:
         policy.clean()
     assert set(error.value.message_dict) == {"weekdays", "opens_at", "closes_at"}
+
+
+def test_timers_read_in_persian_and_romanian():
+    from django.utils import translation
+
+    timer = sla.timer("resolution", at(4, 16), None, at(7, 10, 5), OFFICE, soon=SOON)
+    with translation.override("fa"):
+        assert (timer.label, timer.text) == ("حل", "۲ ساعت و ۰۵ دقیقه از مهلت گذشته")
+    with translation.override("ro"):
+        assert (timer.label, timer.text) == ("Rezolvare", "Întârziat cu 2 h 05 min")

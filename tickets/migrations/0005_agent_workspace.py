@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_helpers import group_permissions
+
 
 # Starting targets (business minutes): agents adjust them in Support › SLA policies.
 DEFAULT_POLICIES = {4: (60, 480), 3: (240, 960), 2: (480, 2400), 1: (960, 4800)}
@@ -109,4 +111,14 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(add_policies, migrations.RunPython.noop),
+        # Agents keep their canned replies and read the SLA policies.
+        group_permissions(
+            "tickets",
+            {
+                "Moderators": {
+                    "cannedreply": ("add", "change", "delete", "view"),
+                    "slapolicy": ("view",),
+                }
+            },
+        ),
     ]
