@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Case, Min, OuterRef, Subquery, Value, When
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -87,8 +88,6 @@ class TicketFilterSet(WagtailFilterSet):
         return queryset.filter(pk__in=Ticket.objects.filter(tags__name__in=names).values("pk"))
 
     def filter_sla(self, queryset, name, value):
-        from django.utils import timezone
-
         now = timezone.now()
         if value == "breached":
             return queryset.filter(breached_q(now))

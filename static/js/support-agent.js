@@ -100,8 +100,30 @@
       }
       if (target.matches("[data-support-select], [data-support-select-all]")) updateSelected();
     });
+    // The filters may change without a page load (the admin swaps the listing in): the
+    // forms take them from the address bar when they are sent.
+    var save = document.querySelector("[data-support-save-view]");
+    if (save) {
+      save.addEventListener("submit", function () {
+        var keys = save.getAttribute("data-filter-keys").split(" ");
+        save.querySelectorAll("input[data-filter]").forEach(function (input) { input.remove(); });
+        new URLSearchParams(window.location.search).forEach(function (value, key) {
+          if (keys.indexOf(key) === -1 || !value) return;
+          var input = document.createElement("input");
+          input.type = "hidden";
+          input.name = key;
+          input.value = value;
+          input.setAttribute("data-filter", "");
+          save.appendChild(input);
+        });
+      });
+    }
     var bulk = document.querySelector("[data-support-bulk]");
     if (bulk) {
+      bulk.addEventListener("submit", function () {
+        var next = bulk.querySelector("[data-support-next]");
+        if (next) next.value = window.location.pathname + window.location.search;
+      });
       bulk.addEventListener("submit", function (event) {
         if (!document.querySelector("[data-support-select]:checked")) {
           event.preventDefault();

@@ -115,5 +115,14 @@ def test_the_agent_queue_on_a_phone(chromium, live_server, products):
             assert ticket.status == Ticket.Status.CLOSED
         late.refresh_from_db()
         assert late.status != Ticket.Status.CLOSED
+
+        # Save the "breached" filter as a view: the sidebar counts it.
+        page.goto(f"{QUEUE}?sla=breached")
+        expect(rows).to_have_count(1)
+        page.get_by_label("Save these filters as").fill("Late work")
+        page.get_by_role("button", name="Save view").click()
+        view = page.get_by_role("navigation", name="Views").get_by_role("link", name="Late work")
+        expect(view).to_contain_text("1 ticket")
+        expect(view).to_have_attribute("aria-current", "page")
     finally:
         context.close()
