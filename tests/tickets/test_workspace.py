@@ -250,3 +250,38 @@ def test_the_customer_activity_beside_a_ticket(
     restricted.unpublish()
     body = client.get(f"{QUEUE}edit/{ticket.pk}/").content.decode()
     assert "Partner pricing" not in body, "an unpublished article is not listed"
+
+
+def test_due_soon_and_breached_states(client, file_ticket, customer, agent, settings):
+    from tickets.workspace import breached_q, due_soon_q
+
+    settings.TICKETS_SLA_DUE_SOON_MINUTES = 60
+    now = timezone.now()
+    soon = file_ticket(customer, subject="Due in half an hour", notify=False)
+    later = file_ticket(customer, subject="Due tomorrow", notify=False)
+    late_reply = file_ticket(customer, subject="Answered after the target", notify=False)
+    Ticket.objects.filter(pk=soon.pk).update(
+        first_reply_due_at=now + dt.timedelta(minutes=30),
+        resolution_due_at=now + dt.timedelta(days=3),
+    )
+    Ticket.objects.filter(pk=later.pk).update(
+        first_reply_due_at=now + dt.timedelta(days=1),
+        resolution_due_at=now + dt.timedelta(days=3),
+    )
+    services.reply_as_agent(late_reply, agent, "Sorry for the wait.", status="open")
+    Ticket.objects.filter(pk=late_reply.pk).update(
+        first_reply_due_at=now - dt.timedelta(hours=2),
+        resolution_due_at=now + dt.timedelta(days=3),
+    )
+    hour = dt.timedelta(hours=1)
+    assert set(Ticket.objects.filter(due_soon_q(now, hour))) == {soon}
+    assert set(Ticket.objects.filter(breached_q(now))) == {late_reply}
+    # A public reply before the target stops the first-reply timer: not due soon any more.
+    services.reply_as_agent(soon, agent, "On it.", status="open")
+    assert not Ticket.objects.filter(due_soon_q(now, hour)).exists()
+
+    client.force_login(agent)
+    body = client.get(f"{QUEUE}edit/{late_reply.pk}/").content.decode()
+    assert "First reply: <strong>Missed by" in body and "data-sla-breached" in body
+    body = client.get(QUEUE, {"sla": "due_soon"}).content.decode()
+    assert later.subject not in body
