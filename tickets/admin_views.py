@@ -13,14 +13,17 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from core.dates import local_number
 from segments.models import Segment, SegmentMembership
 
-from . import reports, services
+from . import reports, services, sla
 from .errors import TicketError
 from .forms import (
     AgentReplyForm,
@@ -29,8 +32,9 @@ from .forms import (
     InternalNoteForm,
     TicketPropertiesForm,
 )
-from .models import Ticket, TicketAttachment, TicketMessage
+from .models import SavedView, Ticket, TicketAttachment, TicketMessage
 from .permissions import can_view_tickets, is_agent
+from .workspace import canned_replies_for, clean_filters, customer_activity
 
 # One page, four forms: each gets its own element ids (its field names stay plain).
 REPLY_IDS, NOTE_IDS, TICKET_IDS, ARTICLE_IDS = "reply-%s", "note-%s", "ticket-%s", "article-%s"
@@ -126,6 +130,11 @@ class TicketWorkspaceView(AgentRequiredMixin, WagtailAdminTemplateMixin, Templat
             can_draft=can_act and ticket.status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED),
             tags=sorted(tag.name for tag in ticket.tags.all()),
             customer_url=ticket.get_absolute_url(),
+            timers=sla.timers_for(ticket),
+            canned_replies=canned_replies_for(ticket, self.request.user) if can_act else [],
+            activity=customer_activity(requester, self.request.user),
+            bulk_url=reverse("support_tickets:bulk"),
+            queue_url=reverse(self.index_url_name),
         )
         return context
 
@@ -310,3 +319,90 @@ class FunnelReportView(AgentRequiredMixin, WagtailAdminTemplateMixin, TemplateVi
             segments=list(segments),
         )
         return context
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+class BulkActionView(View):
+    """Assign or close the tickets ticked in the queue (or one ticket, from a shortcut):
+    one transaction, one history entry per ticket changed."""
+
+    def post(self, request):
+        if not is_agent(request.user):
+            raise PermissionDenied
+        back = _next_url(request, reverse("support_tickets:index"))
+        ids = [value for value in request.POST.getlist("ticket") if value.isdigit()]
+        action = request.POST.get("action")
+        try:
+            if action == "close":
+                changed = services.bulk_close(ids, request.user)
+                message = ngettext(
+                    "%(count)s ticket closed.", "%(count)s tickets closed.", changed
+                ) % {"count": local_number(changed)}
+            elif action in ("assign", "assign_me"):
+                assignee = request.user
+                if action == "assign":
+                    value = request.POST.get("assignee") or ""
+                    if value == "null":
+                        assignee = None
+                    else:
+                        from .permissions import agents
+
+                        assignee = agents().filter(pk=value).first() if value.isdigit() else None
+                        if assignee is None:
+                            raise TicketError(_("Choose who the tickets go to."))
+                changed = services.bulk_assign(ids, request.user, assignee)
+                message = ngettext(
+                    "%(count)s ticket assigned.", "%(count)s tickets assigned.", changed
+                ) % {"count": local_number(changed)}
+            else:
+                raise TicketError(_("That action was not understood."))
+        except TicketError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, message)
+        return redirect(back)
+
+
+class SavedViewSaveView(View):
+    """Save the queue's current filters under a name (private, or shared with the team)."""
+
+    def post(self, request):
+        if not is_agent(request.user):
+            raise PermissionDenied
+        filters = clean_filters(request.POST)
+        try:
+            view = services.save_view(
+                request.user,
+                request.POST.get("name", ""),
+                filters,
+                shared=request.POST.get("shared") == "on",
+            )
+        except TicketError as error:
+            messages.error(request, error.message)
+            return redirect(reverse("support_tickets:index"))
+        messages.success(request, _("The view “%(name)s” is saved.") % {"name": view.name})
+        from django.utils.http import urlencode
+
+        return redirect(f"{reverse('support_tickets:index')}?{urlencode(view.filters, doseq=True)}")
+
+
+class SavedViewDeleteView(View):
+    def post(self, request, pk):
+        if not is_agent(request.user):
+            raise PermissionDenied
+        view = get_object_or_404(SavedView, pk=pk)
+        try:
+            services.delete_view(view, request.user)
+        except TicketError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The view “%(name)s” is deleted.") % {"name": view.name})
+        return redirect(reverse("support_tickets:index"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 
 from core.languages import language_form_field, writing_language
 from core.params import IdField, ModelChoiceField
@@ -17,7 +18,8 @@ from segments.models import Segment
 
 from . import attachments, conf, services
 from .errors import TicketError
-from .models import Ticket
+from .models import SLAPolicy, Ticket
+from .models.workspace import WEEKDAY_CHOICES, time_zone_choices
 from .permissions import agents
 
 PRIORITY_HELP = {
@@ -285,3 +287,41 @@ class EscalateForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SLAPolicyForm(WagtailAdminModelForm):
+    """An SLA policy in the admin: the working days as checkboxes, time zones from a list."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=lambda: [("", _("The site's time zone")), *time_zone_choices()],
+        required=False,
+    )
+
+    class Meta:
+        model = SLAPolicy
+        fields = [
+            "priority",
+            "first_reply_minutes",
+            "resolution_minutes",
+            "custom_hours",
+            "weekdays",
+            "opens_at",
+            "closes_at",
+            "time_zone",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["weekdays"] = self.instance.weekday_list
+
+    def clean_weekdays(self):
+        return ",".join(str(day) for day in sorted(set(self.cleaned_data["weekdays"])))

@@ -1,25 +1,47 @@
-"""The "Support" menu of the Wagtail admin: the ticket queue, unanswered community questions
-and the deflection funnel report."""
+"""The "Support" menu of the Wagtail admin: the ticket queue (saved views with counts, SLA
+timers, bulk assign and close, cards on small screens), unanswered community questions,
+the deflection funnel report, SLA policies and canned replies."""
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Case, Value, When
-from django.urls import path
+from django.db.models import Case, Min, OuterRef, Subquery, Value, When
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from segments.models import Segment
 
-from .admin_views import FunnelReportView, TicketWorkspaceView, UnansweredQuestionsView
-from .models import OPEN_STATUSES, Ticket
-from .permissions import agents, can_view_tickets
+from . import sla
+from .admin_views import (
+    BulkActionView,
+    FunnelReportView,
+    SavedViewDeleteView,
+    SavedViewSaveView,
+    TicketWorkspaceView,
+    UnansweredQuestionsView,
+)
+from .forms import SLAPolicyForm
+from .models import OPEN_STATUSES, CannedReply, SLAPolicy, Ticket, TicketMessage, TicketTag
+from .permissions import agents, can_view_tickets, is_agent
+from .workspace import breached_q, clean_filters, due_soon_q, view_counts, visible_views
+
+
+def assignee_choices():
+    return [
+        ("me", _("Me")),
+        ("null", _("Nobody")),
+        *((str(user.pk), user.public_name) for user in agents()),
+    ]
 
 
 class TicketFilterSet(WagtailFilterSet):
@@ -32,16 +54,58 @@ class TicketFilterSet(WagtailFilterSet):
     product = django_filters.ModelChoiceFilter(
         label=_("Product"), queryset=Segment.objects.filter(kind=Segment.Kind.PRODUCT)
     )
-    assignee = django_filters.ModelChoiceFilter(
-        label=_("Assignee"), queryset=lambda request: agents(), null_label=_("Nobody")
+    assignee = django_filters.ChoiceFilter(
+        label=_("Assignee"), choices=assignee_choices, method="filter_assignee"
+    )
+    tag = django_filters.ModelMultipleChoiceFilter(
+        label=_("Tags"),
+        field_name="tags__name",
+        to_field_name="name",
+        queryset=TicketTag.objects.order_by("name"),
+        method="filter_tags",
+    )
+    sla = django_filters.ChoiceFilter(
+        label=_("SLA"),
+        choices=[("breached", _("Breached")), ("due_soon", _("Due soon"))],
+        method="filter_sla",
     )
 
     class Meta:
         model = Ticket
         fields = ["status", "priority", "product", "language", "assignee"]
 
+    def filter_assignee(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assignee_id=self.request.user.pk)
+        if value == "null":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=int(value))
+
+    def filter_tags(self, queryset, name, value):
+        if not value:
+            return queryset
+        names = [tag.name for tag in value]
+        return queryset.filter(pk__in=Ticket.objects.filter(tags__name__in=names).values("pk"))
+
+    def filter_sla(self, queryset, name, value):
+        now = timezone.now()
+        if value == "breached":
+            return queryset.filter(breached_q(now))
+        return queryset.filter(due_soon_q(now, sla.soon()))
+
+
+def first_reply_at():
+    replies = TicketMessage.objects.filter(
+        ticket=OuterRef("pk"), from_agent=True, is_internal=False
+    )
+    return Subquery(
+        replies.order_by().values("ticket").annotate(first=Min("created_at")).values("first")[:1]
+    )
+
 
 class TicketIndexView(IndexView):
+    template_name = "tickets/admin/queue.html"
+
     def get_base_queryset(self):
         # Work still to do first (new, open, pending), then solved, then closed.
         rank = Case(
@@ -53,8 +117,78 @@ class TicketIndexView(IndexView):
             super()
             .get_base_queryset()
             .select_related("requester", "product", "assignee")
-            .annotate(queue_rank=rank)
+            .annotate(queue_rank=rank, first_reply_at=first_reply_at())
         )
+
+    @cached_property
+    def columns(self):
+        # The first of ``list_display`` links to the ticket; agents get a checkbox before it.
+        columns = super().columns
+        return [SelectColumn(), *columns] if is_agent(self.request.user) else columns
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        views = list(visible_views(user))
+        counts = view_counts(views, user)
+        current = clean_filters(self.request.GET)
+        for view in views:
+            view.count = counts.get(view.pk, 0)
+            view.query = urlencode(view.filters, doseq=True)
+            view.is_current = view.filters == current and bool(current)
+        context.update(
+            saved_views=views,
+            current_filters=current,
+            current_filter_items=[
+                (key, value)
+                for key, values in current.items()
+                for value in (values if isinstance(values, list) else [values])
+            ],
+            can_act=is_agent(user),
+            bulk_assignees=list(agents()),
+            bulk_url=reverse("support_tickets:bulk"),
+            save_view_url=reverse("support_tickets:save_view"),
+        )
+        return context
+
+
+def assignee_name(ticket) -> str:
+    return ticket.assignee.public_name if ticket.assignee else _("Unassigned")
+
+
+class LabelledColumn(Column):
+    """A cell that says what it holds on the small-screen cards (``data-label``)."""
+
+    cell_template_name = "tickets/admin/includes/labelled_cell.html"
+
+
+class SelectColumn(Column):
+    """A checkbox for the bulk actions (its form is outside the table)."""
+
+    cell_template_name = "tickets/admin/includes/select_cell.html"
+    header_template_name = "tickets/admin/includes/select_header.html"
+
+    def __init__(self):
+        super().__init__("select", label=_("Select"), accessor="pk")
+
+
+class SLAColumn(Column):
+    cell_template_name = "tickets/admin/includes/sla_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context.get("request")
+        policies = getattr(request, "_sla_policies", None)
+        if policies is None:
+            policies = sla.policies()
+            if request is not None:
+                request._sla_policies = policies
+        context["timers"] = sla.timers_for(
+            instance,
+            policy=policies.get(instance.priority),
+            first_reply_at=getattr(instance, "first_reply_at", None),
+        )
+        return context
 
 
 class TicketViewSet(ModelViewSet):
@@ -67,16 +201,19 @@ class TicketViewSet(ModelViewSet):
     index_view_class = TicketIndexView
     list_display = [
         "__str__",
-        Column("requester", label=_("Requester"), accessor="requester"),
-        Column("product", label=_("Product"), accessor="product"),
-        Column(
+        SLAColumn("sla", label=_("SLA")),
+        LabelledColumn("requester", label=_("Requester"), accessor="requester"),
+        LabelledColumn("product", label=_("Product"), accessor="product"),
+        LabelledColumn(
             "language", label=_("Language"), accessor="get_language_display", sort_key="language"
         ),
-        Column(
+        LabelledColumn(
             "priority", label=_("Priority"), accessor="get_priority_display", sort_key="priority"
         ),
-        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
-        Column("assignee", label=_("Assignee"), accessor="assignee"),
+        LabelledColumn(
+            "status", label=_("Status"), accessor="get_status_display", sort_key="status"
+        ),
+        LabelledColumn("assignee", label=_("Assignee"), accessor=assignee_name),
         DateColumn("last_activity_at", label=_("Last activity"), sort_key="last_activity_at"),
     ]
     filterset_class = TicketFilterSet
@@ -92,6 +229,93 @@ class TicketViewSet(ModelViewSet):
     @property
     def edit_view(self):
         return TicketWorkspaceView.as_view(index_url_name=self.get_url_name("index"))
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("bulk/", BulkActionView.as_view(), name="bulk"),
+            path("views/", SavedViewSaveView.as_view(), name="save_view"),
+            path("views/<int:pk>/delete/", SavedViewDeleteView.as_view(), name="delete_view"),
+        ]
+
+
+class SLAPolicyViewSet(ModelViewSet):
+    """Targets per priority, in business hours. Changing one updates the due dates of the
+    open tickets of that priority."""
+
+    model = SLAPolicy
+    icon = "time"
+    menu_label = _("SLA policies")
+
+    def get_form_class(self, for_update=False):
+        return SLAPolicyForm
+
+    list_display = [
+        "__str__",
+        Column("first_reply_minutes", label=_("First reply (business minutes)")),
+        Column("resolution_minutes", label=_("Resolution (business minutes)")),
+        Column("custom_hours", label=_("Own business hours")),
+    ]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    @property
+    def create_view(self):
+        return self.construct_view(SLAPolicyCreateView, **self.get_add_view_kwargs())
+
+    @property
+    def edit_view(self):
+        return self.construct_view(SLAPolicyEditView, **self.get_edit_view_kwargs())
+
+    @property
+    def delete_view(self):
+        return self.construct_view(SLAPolicyDeleteView, **self.get_delete_view_kwargs())
+
+
+class RescheduleMixin:
+    def save_instance(self):
+        from . import services
+
+        old = getattr(self, "_old_priority", None)
+        instance = super().save_instance()
+        services.reschedule(instance.priority)
+        if old is not None and old != instance.priority:
+            services.reschedule(old)
+        return instance
+
+
+class SLAPolicyCreateView(RescheduleMixin, CreateView):
+    pass
+
+
+class SLAPolicyEditView(RescheduleMixin, EditView):
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        self._old_priority = obj.priority
+        return obj
+
+
+class SLAPolicyDeleteView(DeleteView):
+    def delete_action(self):
+        from . import services
+
+        priority = self.object.priority
+        super().delete_action()
+        services.reschedule(priority)
+
+
+class CannedReplyViewSet(ModelViewSet):
+    """Replies agents insert into the reply box, in English, Persian and Romanian."""
+
+    model = CannedReply
+    icon = "openquote"
+    menu_label = _("Canned replies")
+    form_fields = ["title", "body", "title_fa", "body_fa", "title_ro", "body_ro"]
+    list_display = ["title", Column("created_at", label=_("Created"))]
+    search_fields = ["title", "body", "title_fa", "title_ro"]
+    search_backend_name = None
+    copy_view_enabled = False
+    inspect_view_enabled = False
 
 
 class SupportMenuItem(MenuItem):
@@ -141,4 +365,6 @@ class SupportViewSetGroup(ViewSetGroup):
         TicketViewSet("support_tickets", url_prefix="support/tickets"),
         UnansweredQuestionsViewSet(),
         FunnelReportViewSet(),
+        SLAPolicyViewSet("support_sla", url_prefix="support/sla"),
+        CannedReplyViewSet("support_canned_replies", url_prefix="support/canned-replies"),
     )

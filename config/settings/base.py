@@ -674,6 +674,16 @@ TICKETS_FIRST_NUMBER = 1001
 TICKETS_UNANSWERED_AFTER_HOURS = 48
 # Solved tickets without a reply for this many days are closed (Celery beat, hourly; 0: never).
 TICKETS_AUTO_CLOSE_DAYS = 7
+# SLA targets are counted in business hours: the default calendar (working days, 0 =
+# Monday, opening and closing time, time zone); an SLA policy may have its own hours.
+TICKETS_SLA_CALENDAR = {
+    "weekdays": [int(day) for day in env_list("TICKETS_SLA_WEEKDAYS") or [0, 1, 2, 3, 4]],
+    "opens": os.environ.get("TICKETS_SLA_OPENS") or "09:00",
+    "closes": os.environ.get("TICKETS_SLA_CLOSES") or "17:00",
+    "time_zone": os.environ.get("TICKETS_SLA_TIME_ZONE") or TIME_ZONE,
+}
+# A target this close (clock minutes) is "due soon" in the queue.
+TICKETS_SLA_DUE_SOON_MINUTES = int(os.environ.get("TICKETS_SLA_DUE_SOON_MINUTES") or 60)
 # Categories a customer may pick (stored as ticket tags; agents may add any other tag).
 TICKETS_CATEGORIES = [
     ("billing", _("Billing and invoices")),

@@ -13,9 +13,13 @@ from .ticket import (
     TicketMessage,
     TicketTag,
 )
+from .workspace import CannedReply, SavedView, SLAPolicy
 
 __all__ = [
     "OPEN_STATUSES",
+    "CannedReply",
+    "SLAPolicy",
+    "SavedView",
     "DirectAnswerFeedback",
     "FlowQuery",
     "FlowSuggestion",

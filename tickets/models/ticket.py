@@ -137,6 +137,10 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(_("confirmation emailed at"), null=True, blank=True)
+    #: Targets from the SLA policy of the ticket's priority (``tickets.sla``), set when it
+    #: is filed and again when its priority or that policy changes.
+    first_reply_due_at = models.DateTimeField(_("first reply due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 

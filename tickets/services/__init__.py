@@ -48,8 +48,15 @@ from .validation import (
     ensure_agent,
     parse_tags,
 )
+from .workspace import BULK_MAX, bulk_assign, bulk_close, delete_view, reschedule, save_view
 
 __all__ = [
+    "BULK_MAX",
+    "bulk_assign",
+    "bulk_close",
+    "delete_view",
+    "reschedule",
+    "save_view",
     "DESCRIPTION_MAX",
     "DESCRIPTION_MIN",
     "MAX_QUERIES_PER_FLOW",

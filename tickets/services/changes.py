@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import conf
+from .. import conf, sla
 from ..errors import InvalidTicket
 from ..models import Ticket, TicketChange
 from ..permissions import is_agent
@@ -71,8 +71,9 @@ def change_priority(ticket: Ticket, agent, priority, *, at=None) -> bool:
     now = at or timezone.now()
     old, old_label = ticket.priority, ticket.get_priority_display()
     ticket.priority = priority
+    sla.schedule(ticket)
     _log(ticket, agent, "priority", old, priority, old_label, ticket.get_priority_display(), now)
-    _save(ticket, now, "priority")
+    _save(ticket, now, "priority", "first_reply_due_at", "resolution_due_at")
     return True
 
 

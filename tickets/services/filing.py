@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.languages import writing_language
 from segments.models import Segment
 
-from .. import attachments, conf
+from .. import attachments, conf, sla
 from ..errors import NotAllowed, RateLimited
 from ..models import FunnelEvent, SupportFlow, Ticket, TicketAttachment
 from ..permissions import is_agent
@@ -38,7 +38,10 @@ def _create_numbered(**fields) -> Ticket:
     for attempt in range(5):
         try:
             with transaction.atomic():
-                return Ticket.objects.create(number=_next_number(), **fields)
+                ticket = Ticket(number=_next_number(), **fields)
+                sla.schedule(ticket)
+                ticket.save(force_insert=True)
+                return ticket
         except IntegrityError:
             if attempt == 4:
                 raise
