@@ -106,7 +106,17 @@
     });
   }
 
+  /* An article's contents start folded on narrow screens, where they would push the
+     article itself below the fold; they stay open on wide ones. */
+  function foldContentsOnNarrowScreens() {
+    var contents = document.querySelector("details[data-toc]");
+    if (contents && window.matchMedia && window.matchMedia("(max-width: 63.99rem)").matches) {
+      contents.open = false;
+    }
+  }
+
   function init() {
+    foldContentsOnNarrowScreens();
     setUpNavToggle();
     setUpAccountMenu();
     wrapTables();
