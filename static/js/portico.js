@@ -49,25 +49,74 @@
     });
   }
 
-  /* Wide Markdown tables scroll sideways inside a labelled, keyboard-focusable region. */
+  /* Wide Markdown tables and code blocks scroll sideways inside a labelled region that
+     keyboard users can focus (and scroll with the arrow keys). A region is a tab stop only
+     while it really scrolls: that is checked again when the window changes size. */
+  var scrollRegions = [];
+
+  function updateScrollRegion(region) {
+    var scrolls = region.element.scrollWidth > region.element.clientWidth + 1;
+    if (scrolls) {
+      region.element.setAttribute("tabindex", "0");
+      if (region.labelWhileScrolling) {
+        region.element.setAttribute("role", "region");
+        region.element.setAttribute("aria-label", region.labelWhileScrolling);
+      }
+    } else {
+      region.element.removeAttribute("tabindex");
+      if (region.labelWhileScrolling) {
+        region.element.removeAttribute("role");
+        region.element.removeAttribute("aria-label");
+      }
+    }
+  }
+
   function wrapTables() {
+    var root = document.documentElement;
     var tables = document.querySelectorAll(".prose table");
     Array.prototype.forEach.call(tables, function (table) {
-      if (table.parentElement.classList.contains("table-scroll")) return;
-      var wrapper = document.createElement("div");
-      wrapper.className = "table-scroll";
-      wrapper.setAttribute("role", "region");
-      var caption = table.querySelector("caption");
-      var label = document.documentElement.getAttribute("data-table-label") || "Table";
-      wrapper.setAttribute("aria-label", caption ? caption.textContent.trim() : label);
-      table.parentNode.insertBefore(wrapper, table);
-      wrapper.appendChild(table);
-      // Keyboard users can scroll it only if it is focusable; only then is it a tab stop.
-      if (wrapper.scrollWidth > wrapper.clientWidth) wrapper.setAttribute("tabindex", "0");
+      var wrapper = table.parentElement;
+      if (!wrapper.classList.contains("table-scroll")) {
+        wrapper = document.createElement("div");
+        wrapper.className = "table-scroll";
+        wrapper.setAttribute("role", "region");
+        var caption = table.querySelector("caption");
+        var label = root.getAttribute("data-table-label") || "Table";
+        wrapper.setAttribute("aria-label", caption ? caption.textContent.trim() : label);
+        table.parentNode.insertBefore(wrapper, table);
+        wrapper.appendChild(table);
+      }
+      scrollRegions.push({ element: wrapper, labelWhileScrolling: null });
+    });
+    // Code blocks are labelled as regions only while they scroll (no landmark noise).
+    var codeLabel = root.getAttribute("data-code-label") || "Code";
+    Array.prototype.forEach.call(document.querySelectorAll("pre"), function (pre) {
+      if (pre.hasAttribute("role") || pre.closest(".table-scroll")) return;
+      scrollRegions.push({ element: pre, labelWhileScrolling: codeLabel });
+    });
+    scrollRegions.forEach(updateScrollRegion);
+
+    var pending = null;
+    window.addEventListener("resize", function () {
+      if (pending) return;
+      pending = window.requestAnimationFrame(function () {
+        pending = null;
+        scrollRegions.forEach(updateScrollRegion);
+      });
     });
   }
 
+  /* An article's contents start folded on narrow screens, where they would push the
+     article itself below the fold; they stay open on wide ones. */
+  function foldContentsOnNarrowScreens() {
+    var contents = document.querySelector("details[data-toc]");
+    if (contents && window.matchMedia && window.matchMedia("(max-width: 63.99rem)").matches) {
+      contents.open = false;
+    }
+  }
+
   function init() {
+    foldContentsOnNarrowScreens();
     setUpNavToggle();
     setUpAccountMenu();
     wrapTables();
