@@ -32,6 +32,7 @@ from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from .models import PopularQuery, SearchClick, SearchLog
 
@@ -183,6 +184,7 @@ def log_search(page, request, source: str) -> str:
             "source": source,
             "query": page.parsed.text[:500],
             "normalized": page.parsed.normalized[:500],
+            "language": (get_language() or settings.LANGUAGE_CODE)[:8],
             "filters": {k: v for k, v in page.filters.items() if v},
             "result_count": page.total,
             "page": page.page,
