@@ -4,11 +4,15 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from .editors import EditorsDashboardPanel, EditorsDashboardView
+from .views import markdown_preview
 
 
 @hooks.register("register_admin_urls")
 def register_editors_dashboard_url():
-    return [path("editors/", EditorsDashboardView.as_view(), name="editors_dashboard")]
+    return [
+        path("editors/", EditorsDashboardView.as_view(), name="editors_dashboard"),
+        path("markdown-preview/", markdown_preview, name="markdown_preview"),
+    ]
 
 
 @hooks.register("register_admin_menu_item")
