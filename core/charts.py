@@ -21,15 +21,14 @@ SERIES_CLASSES = ("chart-bar--1", "chart-bar--2", "chart-bar--3")
 
 
 def nice_max(value: float) -> int:
-    """The top of the value axis: ``value`` rounded up to 5, 10, 20, 25, 50, 100, …"""
-    if value <= 5:
-        return 5
+    """The top of the value axis: four equal whole steps of 1, 2 or 5 (25, 250, … too)
+    times a power of ten, the smallest that reaches ``value``."""
     magnitude = 1
     while True:
-        for step in (1, 2, 2.5, 5, 10):
-            top = step * magnitude
-            if value <= top * 10:
-                return int(top * 10)
+        steps = (1, 2, 5) if magnitude == 1 else (1, 2, 2.5, 5)
+        for step in steps:
+            if value <= 4 * step * magnitude:
+                return int(4 * step * magnitude)
         magnitude *= 10
 
 

@@ -61,6 +61,7 @@
           nativeSpellcheck: true,
           status: false,
           minHeight: "12rem",
+          sideBySideFullscreen: false,
           direction: document.documentElement.dir === "rtl" ? "rtl" : "ltr",
           toolbar: [
             button("bold", EasyMDE.toggleBold),

@@ -15,16 +15,8 @@ from tests.factories.editors import make_search_logs
 
 
 def test_nice_max():
-    assert [nice_max(v) for v in (0, 3, 7, 11, 26, 99, 101, 740)] == [
-        5,
-        5,
-        10,
-        20,
-        50,
-        100,
-        200,
-        1000,
-    ]
+    values = (0, 3, 7, 11, 26, 99, 101, 740)
+    assert [nice_max(v) for v in values] == [4, 4, 8, 20, 40, 100, 200, 800]
 
 
 def test_bars_are_proportional_and_mirrored_right_to_left():
@@ -40,6 +32,8 @@ def test_bars_are_proportional_and_mirrored_right_to_left():
     for a, b in zip(ltr.bars, rtl.bars, strict=True):
         assert a["x"] + a["width"] + b["x"] == pytest.approx(400, abs=0.2)
     assert (ltr.tick_anchor, rtl.tick_anchor) == ("end", "start")
+    assert [tick["value"] for tick in ltr.ticks] == [0, 5, 10, 15, 20]
+    assert [tick["value"] for tick in ltr.ticks] == [0, 5, 10, 15, 20]
     assert rtl.axis_x > rtl.plot_start
     assert ltr.rows == [
         {"label": "a", "values": [0]},
