@@ -44,11 +44,13 @@ PREVIEW_MAX_CHARS = 200_000
 @require_POST
 def markdown_preview(request):
     """The admin Markdown editor's preview: the posted text through the site's one
-    renderer (``core.markdown``), sanitized exactly as readers get it. Registered under
+    renderer (``core.markdown``), sanitized exactly as readers get it, and not cached (a
+    draft being typed would only push real renders out of the cache). Registered under
     the admin, which lets only people who may use it in."""
-    from .markdown import render_markdown
+    from .markdown import render_markdown_uncached
 
     text = request.POST.get("text", "")
     if len(text) > PREVIEW_MAX_CHARS:
         return HttpResponse(status=413)
-    return HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
+    html = render_markdown_uncached(text)
+    return HttpResponse(html, content_type="text/html; charset=utf-8")

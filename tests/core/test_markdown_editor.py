@@ -4,6 +4,7 @@ and its preview endpoint, which uses the site's one renderer and is for the admi
 import pytest
 from django.urls import reverse
 
+from core import markdown
 from core.markdown import render_markdown
 from tests.factories import UserFactory, make_article, make_category
 
@@ -17,9 +18,11 @@ def chief(db):
 
 def test_preview_renders_with_the_site_renderer(client, chief):
     client.force_login(chief)
+    markdown.clear_local_cache()
     text = "## Plans\n\n**bold** <script>alert(1)</script>\n\n| a | b |\n| :- | -: |\n| 1 | 2 |"
     response = client.post(reverse("markdown_preview"), {"text": text})
     assert response.status_code == 200
+    assert not markdown._local, "a preview is not kept in the cache"
     html = response.content.decode()
     assert html == str(render_markdown(text))
     assert "<strong>bold</strong>" in html and "<table" in html and "<script" not in html
