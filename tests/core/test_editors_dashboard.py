@@ -123,3 +123,16 @@ def test_members_cannot_write_articles(client, member, dashboard_data):
     )
     assert response.status_code in (302, 403)
     assert not ArticlePage.objects.filter(title="X").exists()
+
+
+def test_dashboard_query_count_is_fixed(
+    client, admin_user, dashboard_data, member, products, django_assert_max_num_queries
+):
+    client.force_login(admin_user)
+    client.get(reverse("editors_dashboard"))
+    for n in range(5):
+        make_unanswered_question(member, products["atlas"], title=f"Still waiting {n}?")
+        make_search_logs(f"missing thing {n}", count=2)
+        make_helpful_votes(make_article(dashboard_data["category"]), no=2)
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("editors_dashboard")).status_code == 200
