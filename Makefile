@@ -17,7 +17,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
-.PHONY: lock install demo serve test lint check test-sqlite test-postgres prod-check test-browser browser-deps deploy-deps i18n-deps messages fonts clean
+.PHONY: lock install demo serve test lint check test-sqlite test-postgres prod-check test-browser browser-deps deploy-deps i18n-deps messages fonts easymde clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -150,6 +150,17 @@ fonts:
 	cp "$$tmp"/package/files/vazirmatn-{arabic,latin,latin-ext}-wght-normal.woff2 static/fonts/vazirmatn/ && \
 	cp "$$tmp"/package/LICENSE static/fonts/vazirmatn/OFL.txt && \
 	echo "Vazirmatn $(VAZIRMATN_VERSION) copied to static/fonts/vazirmatn/"
+
+## The Markdown editor of the admin (EasyMDE, MIT): its built files from its npm package,
+## committed under static/vendor/ (no CDN, no build step at deploy time)
+EASYMDE_VERSION := 2.21.0
+easymde:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent easymde@$(EASYMDE_VERSION) >/dev/null && tar xzf *.tgz) && \
+	mkdir -p static/vendor/easymde && \
+	cp "$$tmp"/package/dist/easymde.min.js "$$tmp"/package/dist/easymde.min.css "$$tmp"/package/LICENSE static/vendor/easymde/ && \
+	echo "$(EASYMDE_VERSION)" > static/vendor/easymde/VERSION && \
+	echo "EasyMDE $(EASYMDE_VERSION) copied to static/vendor/easymde/"
 
 clean:
 	rm -rf $(VENV) var static_build

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks import StreamValue
@@ -30,6 +32,13 @@ class MarkdownBlock(blocks.TextBlock):
             _("Markdown: ## headings, **bold**, lists, tables, ```code```, ::: tip callouts."),
         )
         super().__init__(**kwargs)
+
+    @cached_property
+    def field(self):
+        from .widgets import MarkdownTextarea
+
+        widget = MarkdownTextarea(attrs={"rows": self.rows})
+        return forms.CharField(widget=widget, **self.field_options)
 
     def render_basic(self, value, context=None):
         return render_markdown(value, heading_ids=_planned_heading_ids(value, context))

@@ -390,6 +390,14 @@ def render_markdown(
     return mark_safe(_with_ids("html", text, ids, lambda: _render_html(text, env)))
 
 
+def render_markdown_uncached(text: str | None) -> SafeString:
+    """What ``render_markdown`` gives, never kept in a cache: for drafts being typed (the
+    admin editor's preview), whose every keystroke would push real renders out."""
+    if not text:
+        return mark_safe("")
+    return mark_safe(_render_html(text, _env("", None)))
+
+
 @dataclass(frozen=True)
 class Heading:
     level: int

@@ -17,6 +17,7 @@ from wagtail.search import index
 
 from core.blocks import BodyStreamBlock, body_headings, body_markdown
 from core.routing import SingleQueryViewRestrictionsMixin, SpecificChildRouteMixin
+from core.widgets import MarkdownTextarea
 from segments.models import TargetedContentMixin
 
 from .panels import HelpfulVotesPanel
@@ -99,7 +100,7 @@ class CategoryPage(SpecificChildRouteMixin, SingleQueryViewRestrictionsMixin, Pa
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
-        FieldPanel("intro"),
+        FieldPanel("intro", widget=MarkdownTextarea),
         FieldPanel("icon"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from segments import policy
 
@@ -65,3 +67,43 @@ def remember_answer(request, article: ArticlePage, helpful: bool) -> None:
 def previous_answer(request, article: ArticlePage) -> bool | None:
     """What this browser session answered for ``article`` (``None``: not yet)."""
     return request.session.get(SESSION_ANSWERS_KEY, {}).get(str(article.pk))
+
+
+class NotAllowed(Exception):
+    """This person may not add articles there."""
+
+
+def query_note(query: str, reason: str = "zero") -> str:
+    """The summary a draft written for a search starts with: what was searched."""
+    if reason == "low-click":
+        text = _("Written for the search “%(query)s”, whose results people seldom opened.")
+    else:
+        text = _("Written for the search “%(query)s”, which found nothing.")
+    return (text % {"query": query})[:300]
+
+
+@transaction.atomic
+def draft_article_for_query(category, user, *, title: str, summary: str = "") -> ArticlePage:
+    """Start a draft article (saved, not published) under ``category``, titled after a
+    search; the editor writes the body before publishing."""
+    if not category.permissions_for_user(user).can_add_subpage():
+        raise NotAllowed(category.pk)
+    title = " ".join(title.split())[:255]
+    if not title:
+        raise ValueError("An article needs a title.")
+    base = slugify(title, allow_unicode=True)[:70].strip("-") or "article"
+    slug, n = base, 2
+    while ArticlePage.objects.child_of(category).filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    article = ArticlePage(
+        title=title,
+        slug=slug,
+        summary=summary[:300],
+        body=[("text", "")],
+        live=False,
+        owner=user,
+        locale=category.locale,
+    )
+    category.add_child(instance=article)
+    article.save_revision(user=user, log_action=True)
+    return article

@@ -25,13 +25,14 @@ import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from .models import PopularQuery, SearchClick, SearchLog
 
@@ -183,6 +184,7 @@ def log_search(page, request, source: str) -> str:
             "source": source,
             "query": page.parsed.text[:500],
             "normalized": page.parsed.normalized[:500],
+            "language": (get_language() or settings.LANGUAGE_CODE)[:8],
             "filters": {k: v for k, v in page.filters.items() if v},
             "result_count": page.total,
             "page": page.page,
@@ -324,3 +326,44 @@ def report(days: int = 30, limit: int = 25) -> Report:
         top=rows(logs),
         zero=rows(logs.filter(result_count=0)),
     )
+
+
+@dataclass
+class Day:
+    day: date
+    searches: int = 0
+    zero: int = 0
+    clicked: int = 0
+
+
+def daily(days: int = 30, now=None) -> list[Day]:
+    """Searches counted as in ``report`` — all, without results, followed by a click — per
+    day of the last ``days`` days (days without searches included), oldest first."""
+    from django.db.models.functions import TruncDate
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first = today - timedelta(days=days - 1)
+    since = timezone.make_aware(datetime.combine(first, time.min))
+    logs = (
+        SearchLog.objects.filter(created_at__gte=since, created_at__lte=now, page=1)
+        .exclude(normalized="")
+        .annotate(was_clicked=Exists(SearchClick.objects.filter(search=OuterRef("pk"))))
+    )
+    rows = (
+        logs.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(
+            n=Count("pk"),
+            zero=Count("pk", filter=Q(result_count=0)),
+            clicked=Count("pk", filter=Q(was_clicked=True)),
+        )
+        .order_by()
+    )
+    found = {row["day"]: row for row in rows}
+    result = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = found.get(day, {})
+        result.append(Day(day, row.get("n", 0), row.get("zero", 0), row.get("clicked", 0)))
+    return result

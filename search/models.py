@@ -69,6 +69,8 @@ class SearchLog(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     query = models.CharField(_("query"), max_length=500, blank=True)
     normalized = models.CharField(_("normalized query"), max_length=500, blank=True, db_index=True)
+    #: The interface language the person searched in (what a new article for it is written in).
+    language = models.CharField(_("language"), max_length=8, blank=True)
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     result_count = models.PositiveIntegerField(_("results"), default=0)
     page = models.PositiveIntegerField(_("page"), default=1)

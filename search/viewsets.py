@@ -55,6 +55,7 @@ class SearchReportView(WagtailAdminTemplateMixin, TemplateView):
             days = 30
         days = days if days in REPORT_PERIODS else 30
         context["report"] = analytics.report(days)
+        context["days"] = analytics.daily(days)
         context["periods"] = REPORT_PERIODS
         return context
 

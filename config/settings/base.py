@@ -288,6 +288,10 @@ SEARCH_POPULAR_INTERVAL = float(os.environ.get("SEARCH_POPULAR_INTERVAL") or 600
 # seconds (0: only when flushed explicitly, e.g. by tests), never on the request path.
 SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS") or 5)
 SEARCH_LOG_DAYS = int(os.environ.get("SEARCH_LOG_DAYS", "180"))
+
+# Knowledge-base articles not published again for this many months are listed as stale on
+# the editors' dashboard.
+KB_STALE_MONTHS = int(os.environ.get("KB_STALE_MONTHS", "12"))
 # A page of search results is kept this many seconds at most for everyone who would get
 # the same page (same query, filters, language, access and ranking profile); any change of
 # the index, of content or of access makes every kept page new at once. 0: never kept.
