@@ -32,10 +32,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 import search.signals as search_signals
-from search.backends import SearchBackend, get_backend
+from search.backends import SearchBackend, get_backend, prune_vector_cache
 from search.registry import registry
 from search.schema import SearchDocument, split_id
-from search.vectors import prune_vector_cache
 
 from .models import IndexQueueItem, IndexRebuild
 

@@ -367,3 +367,28 @@ def daily(days: int = 30, now=None) -> list[Day]:
         row = found.get(day, {})
         result.append(Day(day, row.get("n", 0), row.get("zero", 0), row.get("clicked", 0)))
     return result
+
+
+@dataclass
+class PersonActivity:
+    """What the search log holds for one signed-in person: their latest searches and the
+    items they opened from results (``(item key, when)``, latest first)."""
+
+    searches: list[SearchLog]
+    opened: list[tuple[str, datetime]]
+
+
+def person_activity(user, *, limit: int = 8, prefix: str = "") -> PersonActivity:
+    """``user``'s own latest searches and opened results (those whose key starts with
+    ``prefix``, e.g. ``"article:"``). Searches made signed out have no user: never here."""
+    searches = list(
+        SearchLog.objects.filter(user=user)
+        .exclude(query="")
+        .only("query", "created_at", "result_count", "source")
+        .order_by("-created_at")[:limit]
+    )
+    clicks = SearchClick.objects.filter(search__user=user)
+    if prefix:
+        clicks = clicks.filter(item__startswith=prefix)
+    opened = list(clicks.order_by("-created_at").values_list("item", "created_at")[: limit * 3])
+    return PersonActivity(searches=searches, opened=opened)

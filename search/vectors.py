@@ -277,21 +277,3 @@ def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
             )
             metrics.increment("search.semantic_unavailable")
     return vectors
-
-
-def prune_vector_cache(backend) -> int:
-    """After a rebuild (which read every current document's vector): forget the cached
-    vectors of ``backend`` no index has used in ``SEARCH_VECTOR_CACHE_DAYS`` days. Never
-    raises: a cache that cannot be pruned is only bigger than it needs to be."""
-    cache_of = getattr(backend, "vector_cache", None)
-    days = getattr(settings, "SEARCH_VECTOR_CACHE_DAYS", 30)
-    if cache_of is None or not semantic_enabled() or int(days) < 0:
-        return 0
-    try:
-        forgotten = cache_of().prune(int(days))
-    except Exception as exc:
-        logger.warning("The vector cache could not be pruned: %s: %s", type(exc).__name__, exc)
-        return 0
-    if forgotten:
-        logger.info("Forgot %s cached vectors no index has used in %s days.", forgotten, days)
-    return forgotten

@@ -44,6 +44,7 @@ SEARCH_PUBLIC = {
     "search.extract",
     "search.signals",
     "search.answers",
+    "search.analytics",  # the search log, read by reports and the agents' side panel
 }
 #: What the write side may use of search: never the query side.
 INDEXING_SEARCH = {"search.registry", "search.schema", "search.backends", "search.signals"}

@@ -150,22 +150,13 @@ def customer_activity(requester, viewer, *, limit: int = 8) -> dict:
     if requester is None:
         return {"searches": [], "articles": []}
     from kb.models import ArticlePage
-    from search.models import SearchClick, SearchLog
+    from search.analytics import person_activity
     from segments import policy
 
-    searches = list(
-        SearchLog.objects.filter(user=requester)
-        .exclude(query="")
-        .only("query", "created_at", "result_count", "source")
-        .order_by("-created_at")[:limit]
-    )
-    clicks = list(
-        SearchClick.objects.filter(search__user=requester, item__startswith="article:")
-        .order_by("-created_at")
-        .values_list("item", "created_at")[: limit * 3]
-    )
+    activity = person_activity(requester, limit=limit, prefix="article:")
+    searches = activity.searches
     opened: dict[int, dt.datetime] = {}
-    for item, when in clicks:
+    for item, when in activity.opened:
         pk = item.split(":", 1)[1].split("-", 1)[0]
         if pk.isdigit() and int(pk) not in opened:
             opened[int(pk)] = when

@@ -9,6 +9,7 @@ test), without caching or guard.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import cast
 
@@ -16,6 +17,8 @@ from django.conf import settings
 
 from .base import SchemaOutdated, SearchBackend, SearchBackendError, SearchUnavailable
 from .guard import GuardedBackend
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "SchemaOutdated",
@@ -89,3 +92,23 @@ def reset_backends() -> None:
         for backend in _instances.values():
             backend.close()
         _instances.clear()
+
+
+def prune_vector_cache(backend) -> int:
+    """After a rebuild (which read every current document's vector): forget the cached
+    vectors of ``backend`` no index has used in ``SEARCH_VECTOR_CACHE_DAYS`` days. Never
+    raises: a cache that cannot be pruned is only bigger than it needs to be."""
+    from ..vectors import semantic_enabled
+
+    cache_of = getattr(backend, "vector_cache", None)
+    days = getattr(settings, "SEARCH_VECTOR_CACHE_DAYS", 30)
+    if cache_of is None or not semantic_enabled() or int(days) < 0:
+        return 0
+    try:
+        forgotten = cache_of().prune(int(days))
+    except Exception as exc:
+        logger.warning("The vector cache could not be pruned: %s: %s", type(exc).__name__, exc)
+        return 0
+    if forgotten:
+        logger.info("Forgot %s cached vectors no index has used in %s days.", forgotten, days)
+    return forgotten
