@@ -825,8 +825,28 @@ class OpenSearchBackend(SearchBackend):
         hits = self._cosine_hits(
             response, vectors, floors=floors, found=set(scores), lexical=scores
         )
+        # arithmetic_mean leaves out of a document's mean the side that did not find it
+        # (neural-search's ScoreCombiner), where our fusion counts that side as 0: a
+        # document found by meaning alone would otherwise weigh as much as the best
+        # lexical match. Its score is scaled by the semantic weight, as ``fuse`` does.
+        weight = self.pipeline_weight(use)
+        for hit in hits:
+            if hit.id not in scores:
+                hit.score *= weight
         hits.sort(key=lambda h: (-h.score, h.id))
         return SearchResults(total=len(hits), hits=hits)
+
+    def pipeline_weight(self, use: str) -> float:
+        """The semantic weight of ``use``'s pipeline (the second of its weights)."""
+        body = (self._pipelines or {}).get(self.pipeline_name(use)) or {}
+        for processor in body.get("phase_results_processors", []):
+            combination = processor.get("normalization-processor", {}).get("combination", {})
+            weights = combination.get("parameters", {}).get("weights") or []
+            if len(weights) == 2:
+                return float(weights[1])
+        from ..service.hybrid import semantic_weights
+
+        return semantic_weights().get(use, 0.0)
 
     @_translate_errors
     def delete(self, ids: Iterable[str], *, version: str | None = None) -> int:

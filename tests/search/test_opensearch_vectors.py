@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from django.core.checks import run_checks
 
+from core import metrics
 from search.backends import SearchBackendError, build_backend
 from search.backends.opensearch import (
     RERANK_CANDIDATES,
@@ -28,7 +29,7 @@ from search.ranking import Person
 from search.schema import SearchQuery
 from search.service import SearchRequest, SearchService
 from search.service.hybrid import DEFAULT_WEIGHTS, semantic_weights
-from tests.search.support import CLUSTER_URL, unique_prefix
+from tests.search.support import CLUSTER_URL, make_backend, unique_prefix
 from tests.search.test_semantic import INSIDERS, PUBLIC, corpus, similar
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +310,143 @@ def test_an_embedding_failure_never_blocks_lexical_indexing(semantic, opensearch
     )
     assert [r.id for r in page.results] == ["article:2"]
     assert page.vectors.startswith(opensearch.vector_mode)
+
+
+# --- k-NN for real: osmem-server with the plugins' APIs (tests/search/knn_server.py) ------
+
+
+@pytest.fixture
+def knn(semantic, request, tmp_path):
+    backend = make_backend(
+        "knn", request, tmp_path, timeout=5, vector_cache_path=tmp_path / "vectors.sqlite3"
+    )
+    yield backend
+    backend.drop_all()
+    backend.close()
+
+
+@pytest.fixture
+def knn_indexed(knn):
+    knn.ensure_index()
+    knn.upsert(corpus())
+    knn.refresh()
+    return knn
+
+
+def _hybrid_requests(cluster, use: str) -> list[dict]:
+    return [s for s in cluster.searches if s["params"].get("search_pipeline", "").endswith(use)]
+
+
+def test_a_cluster_with_knn_gets_knn_fields_and_a_pipeline_per_use(knn, knn_cluster):
+    assert knn.vector_mode == "knn", knn.vector_reason
+    version = knn.ensure_index()
+    mapping = knn.client.indices.get_mapping(index=knn._physical(version))
+    properties = next(iter(mapping.values()))["mappings"]["properties"]
+    assert properties["vector_minilm"]["type"] == "knn_vector"
+    assert properties["vector_minilm"]["dimension"] == 384
+    for use, weight in DEFAULT_WEIGHTS.items():
+        assert knn_cluster.pipelines[knn.pipeline_name(use)] == pipeline_body(use, weight)
+
+
+def test_pipelines_follow_the_weights_at_a_rebuild(knn, knn_cluster, semantic):
+    knn.ensure_index()
+    semantic.SEARCH_SEMANTIC_WEIGHTS = "similar=0.6"
+    new = knn.create_version()
+    knn.switch_to(new)
+    stored = knn_cluster.pipelines[knn.pipeline_name("similar")]
+    assert stored == pipeline_body("similar", 0.6)
+    ours = {n: b for n, b in knn_cluster.pipelines.items() if n.startswith(f"{knn.alias}-")}
+    assert knn.ensure_pipelines(force=True) == ours  # the same: nothing changes
+
+
+def test_the_hybrid_query_finds_by_meaning_and_keeps_lexical_matches_on_top(
+    knn_indexed, knn_cluster
+):
+    service = SearchService(knn_indexed, verify=False)
+    paraphrase = "how can I cross out my text"
+    assert similar(SearchService(knn_indexed, verify=False, mode="lexical"), paraphrase) == []
+    assert similar(service, paraphrase)[0] == "article:1"  # no word in common
+    assert similar(service, "forgot my password")[0] == "article:2"
+    assert similar(service, "xylophone quarterly zebra") == []
+    sent = _hybrid_requests(knn_cluster, "similar")[-1]
+    assert sent["path"] == f"/{knn_indexed.alias}/_search"
+    assert "hybrid" in sent["body"]["query"]
+
+
+def test_the_knn_side_obeys_access_terms(knn_indexed, knn_cluster):
+    paraphrase = "cheaper yearly price when a partner renews ahead of time"
+    service = SearchService(knn_indexed, verify=False)
+    assert "article:4" not in similar(service, paraphrase, access=PUBLIC)
+    sent = _hybrid_requests(knn_cluster, "similar")[-1]["body"]
+    knn = sent["query"]["hybrid"]["queries"][1]["knn"]["vector_minilm"]
+    assert {"terms": {"access": PUBLIC}} in knn["filter"]["bool"]["filter"]
+    assert similar(service, paraphrase, access=[*PUBLIC, *INSIDERS])[0] == "article:4"
+    assert similar(service, paraphrase, access=None)[0] == "article:4"  # staff
+    # The backend's own vector search (the service's semantic mode) is filtered too.
+    from search.embeddings import get_encoder
+
+    vectors = {"minilm": get_encoder("en").encode_queries([paraphrase])[0]}
+    hits = knn_indexed.vector_search(SearchQuery(access=PUBLIC), vectors, limit=10).hits
+    assert hits and "article:4" not in {h.id for h in hits}
+
+
+def test_the_search_page_explains_the_hybrid_scores(knn_indexed):
+    service = SearchService(knn_indexed, verify=False)
+    page = service.search(
+        SearchRequest(q="how can I cross out my text", debug=True, reader_language="en"),
+        None,
+        person=Person(access=PUBLIC),
+    )
+    assert page.results[0].id == "article:1"
+    labels = dict(page.results[0].explanation)
+    assert labels["lexical score (BM25)"] == "not found this way"
+    assert float(labels["semantic score (cosine)"]) > 0.3
+    assert page.vectors.startswith("knn")
+
+
+def test_an_index_built_without_knn_is_reranked_until_rebuilt(semantic, request, tmp_path):
+    prefix = unique_prefix()
+    plain = make_backend(
+        "knn",
+        request,
+        tmp_path,
+        prefix=prefix,
+        vector_setting="rerank",
+        vector_cache_path=tmp_path / "v.sqlite3",
+    )
+    plain.ensure_index()
+    plain.upsert(corpus())
+    plain.refresh()
+    knn = make_backend(
+        "knn", request, tmp_path, prefix=prefix, vector_cache_path=tmp_path / "v.sqlite3"
+    )
+    try:
+        assert knn.vector_mode == "knn" and not knn.knn_ready()
+        service = SearchService(knn, verify=False)
+        assert similar(service, "forgot my password")[0] == "article:2"
+        assert similar(service, "how can I cross out my text") == []  # re-ranked only
+        version = knn.create_version()
+        knn.upsert(corpus(), version=version)
+        knn.switch_to(version)
+        knn.index_vectors()  # read again after the switch
+        assert knn.knn_ready()
+        assert similar(service, "how can I cross out my text")[0] == "article:1"
+    finally:
+        knn.drop_all()
+        knn.close()
+        plain.close()
+
+
+def test_a_refused_hybrid_query_leaves_lexical_search(knn_indexed, knn_cluster, caplog):
+    lexical = similar(SearchService(knn_indexed, verify=False, mode="lexical"), "password")
+    # The cluster lost its pipelines (restored from a snapshot, deleted by hand): the
+    # hybrid query is refused, and the search is lexical.
+    knn_cluster.pipelines.clear()
+    before = metrics.snapshot().get("search.semantic_unavailable", 0)
+    with caplog.at_level(logging.WARNING, logger="search.service.hybrid"):
+        assert similar(SearchService(knn_indexed, verify=False), "password") == lexical
+    assert "hybrid query failed" in caplog.text
+    assert metrics.snapshot().get("search.semantic_unavailable", 0) > before
+    # The next rebuild (or process) puts them back.
+    knn_indexed.switch_to(knn_indexed.current_version())
+    assert len(knn_cluster.pipelines) == len(DEFAULT_WEIGHTS)

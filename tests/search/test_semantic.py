@@ -269,7 +269,7 @@ def _reachable_titles(user) -> set[str]:
     return titles
 
 
-@pytest.mark.parametrize("site_backend", BACKENDS, indirect=True)
+@pytest.mark.parametrize("site_backend", [*BACKENDS, "knn"], indirect=True)
 def test_a_restricted_items_paraphrase_finds_nothing_for_outsiders(
     semantic, secret, products, other_member, site_backend
 ):
