@@ -666,7 +666,7 @@ class OpenSearchBackend(SearchBackend):
         must = [self._match(p, weights, variants) for p in query.phrases if query_words(p)]
         if len(must) < len(query.phrases):
             must = [{"match_none": {}}]
-        clauses: dict[str, list] = {
+        clauses: dict[str, list[Any]] = {
             "filter": self._filters(query),
             "must": must,
             "must_not": self._excluded(query),
@@ -678,7 +678,7 @@ class OpenSearchBackend(SearchBackend):
         """A ``knn`` query per model of ``vectors`` that the index has a field for (one
         clause, or a ``bool.should`` of them), each with ``vector_filter`` as its filter."""
         condition = self.vector_filter(query)
-        clauses = []
+        clauses: list[dict[str, Any]] = []
         for model, vector in vectors.items():
             field = fields.get(model)
             if not field:
@@ -724,7 +724,7 @@ class OpenSearchBackend(SearchBackend):
         for hit in response["hits"]["hits"]:
             source = hit["_source"]
             stored = source.pop("semantic", None) or {}
-            model = stored.get("model")
+            model = str(stored.get("model") or "")
             query_vector = vectors.get(model)
             cosine = None
             if query_vector is not None and stored.get("vector"):
