@@ -175,7 +175,7 @@ class Hybrid(ServiceBase):
                 return None
             vectors = query_vectors(text, query.languages)
             if not vectors:
-                return None
+                return lexical  # no encoder for this query (logged): lexical only
             found = backend.hybrid_search(
                 query, vectors, use=use, limit=limit, floors=FLOORS, lexical=lexical
             )

@@ -450,3 +450,16 @@ def test_a_refused_hybrid_query_leaves_lexical_search(knn_indexed, knn_cluster, 
     # The next rebuild (or process) puts them back.
     knn_indexed.switch_to(knn_indexed.current_version())
     assert len(knn_cluster.pipelines) == len(DEFAULT_WEIGHTS)
+
+
+def test_a_missing_encoder_leaves_lexical_search_on_knn(knn_indexed, semantic):
+    semantic.SEARCH_EMBEDDINGS_MODELS = "en=no-such-model"
+    service = SearchService(knn_indexed, verify=False)
+    assert similar(service, "password reset") == ["article:2"]
+    assert similar(service, "how can I cross out my text") == []
+    # Writes go on too: the document is indexed without a vector.
+    knn_indexed.upsert([corpus()[0]])
+    knn_indexed.refresh()
+    stored = knn_indexed.client.get(index=knn_indexed.alias, id="article:1")["_source"]
+    assert "vector_minilm" not in stored and "semantic" not in stored
+    assert similar(service, "strikethrough formatting") == ["article:1"]
