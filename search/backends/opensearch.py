@@ -509,6 +509,9 @@ class OpenSearchBackend(SearchBackend):
                     except (os_exc.ConnectionError, os_exc.ConnectionTimeout) as exc:
                         self.vector_reason = f"the cluster did not answer: {exc}"
                         return "rerank"
+                    except os_exc.TransportError as exc:
+                        # A definite refusal (no right to list plugins…): no k-NN for us.
+                        missing = f"the cluster refused to say what it has: {exc}"
                     if missing:
                         self._vector_mode, self.vector_reason = "rerank", missing
                     else:
