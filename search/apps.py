@@ -14,6 +14,7 @@ class SearchConfig(AppConfig):
         from segments.models import Segment
 
         from . import health, service, signals, synonyms
+        from .backends import checks as backend_checks  # noqa: F401
         from .embeddings import checks  # noqa: F401
         from .models import Synonym
         from .service.cache import index_changed

@@ -276,6 +276,10 @@ SEARCH_BREAKER_COOLDOWN = float(os.environ.get("SEARCH_BREAKER_COOLDOWN") or 30)
 SEARCH_LANGUAGE = os.environ.get("SEARCH_LANGUAGE", "en")
 SEARCH_OPENSEARCH_SHARDS = int(os.environ.get("SEARCH_OPENSEARCH_SHARDS", "1"))
 SEARCH_OPENSEARCH_REPLICAS = int(os.environ.get("SEARCH_OPENSEARCH_REPLICAS", "0"))
+# How OpenSearch searches sentence vectors: auto (k-NN and hybrid queries where the cluster
+# has the k-NN and neural-search plugins, else rerank), knn, rerank (the lexical top 100
+# re-ranked by stored vectors) or off.
+OPENSEARCH_VECTORS = os.environ.get("OPENSEARCH_VECTORS", "auto").strip().lower()
 # Query side: how long editors' synonyms are cached per process (a save clears it at once
 # in the saving process), how many different people must have run a query before
 # type-ahead offers it, and how long the search log is kept.

@@ -50,6 +50,7 @@ def _options(name: str) -> dict:
             "language": settings.SEARCH_LANGUAGE,
             "shards": settings.SEARCH_OPENSEARCH_SHARDS,
             "replicas": settings.SEARCH_OPENSEARCH_REPLICAS,
+            "vector_setting": getattr(settings, "OPENSEARCH_VECTORS", "auto"),
         }
     raise SearchBackendError(f"Unknown search backend {name!r}")
 

@@ -103,11 +103,25 @@ class SearchBackend(ABC):
             dataclasses.replace(query, offset=0, limit=0, facets=tuple(fields))
         ).facets
 
-    #: Whether documents get vectors and ``vector_search`` finds them: ``exact`` over
-    #: every document the query allows, or ``rerank``: only the lexical candidates
-    #: (``exempt``) are scored.
-    supports_vectors = False
-    vector_mode = "exact"
+    @property
+    def supports_vectors(self) -> bool:
+        """Whether documents get vectors and ``vector_search`` finds them."""
+        return False
+
+    @property
+    def vector_mode(self) -> str:
+        """How ``vector_search`` finds documents: ``exact`` over every document the query
+        allows, ``knn`` (an approximate index in the engine) or ``rerank``: only the
+        lexical candidates are scored."""
+        return "exact"
+
+    @property
+    def vector_mode_settled(self) -> bool:
+        """Whether ``vector_mode`` is decided for this process."""
+        return True
+
+    #: Why ``vector_mode`` is what it is (system check, debug view).
+    vector_reason = ""
 
     def vector_search(
         self,

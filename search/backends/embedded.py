@@ -139,7 +139,10 @@ def from_tantivy(doc: tantivy.Document) -> SearchDocument:
 
 class EmbeddedBackend(SearchBackend):
     name = "embedded"
-    supports_vectors = True
+
+    @property
+    def supports_vectors(self) -> bool:
+        return True
 
     def __init__(
         self,

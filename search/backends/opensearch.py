@@ -10,11 +10,30 @@ keyword fields for filters, facets and access terms, a ``search_as_you_type`` su
 the title for type-ahead. Every request has a timeout; connection errors and timeouts are
 retried by the client, then raised as ``SearchUnavailable``.
 
-Semantic search, without the k-NN plugin: each document's sentence vector (computed at
-write time, cached by content hash as on the embedded backend: ``search.vectors``) is
-kept in its source (``semantic``: an object OpenSearch stores but does not index), and
-``vector_search`` re-ranks the lexical candidates by them (``vector_mode = "rerank"``):
-documents found by meaning alone, with no word in common, are not found on this backend.
+Semantic search (``OPENSEARCH_VECTORS``): each document's sentence vector is computed at
+write time, in batches, cached by content hash as on the embedded backend
+(``search.vectors``), and kept in its source (``semantic``: an object OpenSearch stores but
+does not index). An embedding failure never blocks the lexical write: the document is
+indexed without a vector. How the vectors are searched is chosen once per process
+(``vector_mode``):
+
+- ``knn``: the cluster has the k-NN and neural-search plugins. Each model's vectors are
+  also in a ``knn_vector`` field (``vector_<model>``: HNSW, cosine similarity — the
+  encoders' vectors are L2-normalised), and a search is one ``hybrid`` query (the lexical
+  query and a ``knn`` query carrying the same access filter) through a search pipeline
+  per use whose ``normalization-processor`` min-max normalises both sides and mixes them
+  with the use's semantic weight (``search.service.hybrid.semantic_weights``), as the
+  embedded backend does in Python. Pipelines are created or updated at the first search
+  or write and at every rebuild.
+- ``rerank``: the cluster has no k-NN (the plugins are absent from ``_cat/plugins``, the
+  search pipeline API is missing, or an index with a ``knn_vector`` is refused): the
+  lexical candidates (the top 100) are re-ranked by the vectors in their source;
+  documents found by meaning alone, with no word in common, are not found.
+- ``off``: no vectors at all.
+
+A version records its mode in its mapping's ``_meta`` (``vectors``): a ``knn`` search is
+sent only to an index built with ``knn_vector`` fields (run ``search_reindex`` after
+turning k-NN on).
 """
 
 from __future__ import annotations
@@ -22,6 +41,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC
 from pathlib import Path
@@ -82,7 +103,67 @@ def analysis_settings() -> dict:
     return {"analyzer": analyzers}
 
 
-def index_body(*, language: str = "en", shards: int = 1, replicas: int = 0) -> dict:
+#: ``OPENSEARCH_VECTORS``: ``auto`` (k-NN where the cluster has it, else ``rerank``).
+VECTOR_SETTINGS = ("auto", "knn", "rerank", "off")
+#: The lexical candidates re-ranked by their stored vectors without k-NN.
+RERANK_CANDIDATES = 100
+#: Plugins a ``knn`` search needs (``_cat/plugins`` component names).
+KNN_PLUGINS = {
+    "opensearch-knn": "the k-NN plugin",
+    "opensearch-neural-search": "the neural-search plugin (hybrid query, normalization)",
+}
+#: How often the alias's mapping is read again for its vector mode (a rebuild elsewhere).
+META_TTL = 60.0
+
+
+def knn_field(model: str) -> str:
+    """The ``knn_vector`` field of a model's vectors: ``vector_minilm``, ``vector_e5_small``."""
+    return "vector_" + "".join(c if c.isalnum() else "_" for c in model.lower())
+
+
+def knn_mapping(dimension: int) -> dict:
+    """A ``knn_vector`` of normalised vectors: HNSW, cosine (= inner product here)."""
+    return {
+        "type": "knn_vector",
+        "dimension": int(dimension),
+        "method": {
+            "name": "hnsw",
+            "space_type": "cosinesimil",
+            "engine": "lucene",
+            "parameters": {"m": 16, "ef_construction": 128},
+        },
+    }
+
+
+def pipeline_body(use: str, weight: float) -> dict:
+    """The search pipeline of one use: each side min-max normalised, then the weighted
+    arithmetic mean ``(1 - w) * lexical + w * semantic`` (``search.service.hybrid.fuse``)."""
+    weight = round(min(1.0, max(0.0, float(weight))), 4)
+    return {
+        "description": f"Portico hybrid search ({use}): lexical and k-NN, semantic weight {weight}",
+        "phase_results_processors": [
+            {
+                "normalization-processor": {
+                    "normalization": {"technique": "min_max"},
+                    "combination": {
+                        "technique": "arithmetic_mean",
+                        "parameters": {"weights": [round(1.0 - weight, 4), weight]},
+                    },
+                }
+            }
+        ],
+    }
+
+
+def index_body(
+    *,
+    language: str = "en",
+    shards: int = 1,
+    replicas: int = 0,
+    knn_models: dict[str, int] | None = None,
+) -> dict:
+    """The settings and mappings of a new version; ``knn_models`` (``{model: dimension}``)
+    adds a ``knn_vector`` field per model (``knn`` mode)."""
     analyzer = f"portico_{language if language in LANGUAGE_ANALYZERS else 'en'}"
     properties: dict[str, dict] = {}
     for name in KEYWORD_FIELDS:
@@ -107,14 +188,19 @@ def index_body(*, language: str = "en", shards: int = 1, replicas: int = 0) -> d
         properties[name] = {"type": "boolean"}
     # The sentence vector and its model: kept in the source, never indexed.
     properties["semantic"] = {"type": "object", "enabled": False}
+    index_settings: dict[str, Any] = {"number_of_shards": shards, "number_of_replicas": replicas}
+    vectors: dict[str, Any] = {"mode": "rerank", "fields": {}}
+    if knn_models:
+        index_settings["knn"] = True
+        for model, dimension in sorted(knn_models.items()):
+            properties[knn_field(model)] = knn_mapping(dimension)
+            vectors["fields"][model] = knn_field(model)
+        vectors["mode"] = "knn"
     return {
-        "settings": {
-            "index": {"number_of_shards": shards, "number_of_replicas": replicas},
-            "analysis": analysis_settings(),
-        },
+        "settings": {"index": index_settings, "analysis": analysis_settings()},
         "mappings": {
             "dynamic": "strict",
-            "_meta": {"schema_version": SCHEMA_VERSION},
+            "_meta": {"schema_version": SCHEMA_VERSION, "vectors": vectors},
             "properties": properties,
         },
     }
@@ -135,13 +221,15 @@ def to_source(document: SearchDocument) -> dict:
     return source
 
 
-def with_vector(source: dict, embedded) -> dict:
-    """``source`` with a document's vector (``search.vectors.Embedded``), if it has one."""
+def with_vector(source: dict, embedded, knn_fields: dict[str, str] | None = None) -> dict:
+    """``source`` with a document's vector (``search.vectors.Embedded``), if it has one: in
+    ``semantic`` always, and in its model's ``knn_vector`` field where the index has one."""
     if embedded is not None:
-        source["semantic"] = {
-            "model": embedded.model,
-            "vector": [round(float(x), 7) for x in embedded.vector],
-        }
+        vector = [round(float(x), 7) for x in embedded.vector]
+        source["semantic"] = {"model": embedded.model, "vector": vector}
+        field = (knn_fields or {}).get(embedded.model)
+        if field:
+            source[field] = vector
     return source
 
 
@@ -192,6 +280,7 @@ class OpenSearchBackend(SearchBackend):
         client: OpenSearch | None = None,
         vectors: bool = True,
         vector_cache_path: str | os.PathLike | None = None,
+        vector_setting: str = "auto",
     ):
         super().__init__(prefix=prefix, index=index)
         self.url = url
@@ -224,6 +313,20 @@ class OpenSearchBackend(SearchBackend):
         self.vectors = vectors
         self._vector_cache_path = vector_cache_path
         self._vector_cache: VectorCache | None = None
+        self.vector_setting = str(vector_setting or "auto").strip().lower()
+        if self.vector_setting not in VECTOR_SETTINGS:
+            raise SearchBackendError(
+                f"OPENSEARCH_VECTORS is {vector_setting!r}: "
+                f"use one of {', '.join(VECTOR_SETTINGS)}."
+            )
+        self._vector_mode: str | None = None
+        #: Why ``vector_mode`` is what it is (system check, debug view).
+        self.vector_reason = ""
+        self._vector_lock = threading.Lock()
+        #: Each version's ``_meta.vectors`` (its mode and ``knn_vector`` fields).
+        self._version_vectors: dict[str, dict] = {}
+        self._alias_vectors: tuple[float, dict] | None = None
+        self._pipelines: dict[str, dict] | None = None
 
     @property
     def alias(self) -> str:
@@ -263,11 +366,24 @@ class OpenSearchBackend(SearchBackend):
     @_translate_errors
     def create_version(self) -> str:
         version = new_version_name()
-        self.client.indices.create(
-            index=self._physical(version),
-            body=index_body(language=self.language, shards=self.shards, replicas=self.replicas),
+        knn_models = self.knn_models() if self.vector_mode == "knn" else None
+        body = index_body(
+            language=self.language,
+            shards=self.shards,
+            replicas=self.replicas,
+            knn_models=knn_models,
         )
+        try:
+            self.client.indices.create(index=self._physical(version), body=body)
+        except os_exc.RequestError as exc:
+            if not knn_models:
+                raise
+            # The cluster refused the knn_vector fields: re-rank by stored vectors instead.
+            self._fall_back_to_rerank(f"an index with knn_vector fields was refused: {exc}")
+            body = index_body(language=self.language, shards=self.shards, replicas=self.replicas)
+            self.client.indices.create(index=self._physical(version), body=body)
         self._checked_versions.add(version)
+        self._version_vectors[version] = body["mappings"]["_meta"]["vectors"]
         return version
 
     @_translate_errors
@@ -283,6 +399,10 @@ class OpenSearchBackend(SearchBackend):
                 actions.append({"remove": {"index": name, "alias": self.alias}})
         actions.append({"add": {"index": target, "alias": self.alias, "is_write_index": True}})
         self.client.indices.update_aliases(body={"actions": actions})
+        self._alias_vectors = None
+        if self.vector_mode == "knn":
+            # A rebuild brings the pipelines up to date with the weights of now.
+            self.ensure_pipelines(force=True)
 
     @_translate_errors
     def drop_version(self, version: str) -> None:
@@ -306,6 +426,8 @@ class OpenSearchBackend(SearchBackend):
             # Two processes may have raced: the alias names the one that won.
             version = self.current_version() or version
         self._check_schema(version)
+        if self.vector_mode == "knn":
+            self.ensure_pipelines()
         return version
 
     def _check_schema(self, version: str) -> None:
@@ -314,6 +436,7 @@ class OpenSearchBackend(SearchBackend):
         mapping = self.client.indices.get_mapping(index=self._physical(version))
         first: dict[str, Any] = next(iter(mapping.values()), {})
         meta = first.get("mappings", {}).get("_meta", {})
+        self._version_vectors[version] = meta.get("vectors") or {"mode": "rerank", "fields": {}}
         if meta.get("schema_version") != SCHEMA_VERSION:
             raise SchemaOutdated(
                 f"{self._physical(version)} was built with schema {meta.get('schema_version')}, "
@@ -324,25 +447,30 @@ class OpenSearchBackend(SearchBackend):
     # --- Writes --------------------------------------------------------------------------
 
     def _write_target(self, version: str | None) -> str:
+        return self._write_version(version)[1]
+
+    def _write_version(self, version: str | None) -> tuple[str, str]:
+        """The version written to and the index name to write it under."""
         if version:
             self._check_schema(version)
-            return self._physical(version)
-        self.ensure_index()
-        return self.alias
+            return version, self._physical(version)
+        return self.ensure_index(), self.alias
 
     @_translate_errors
     def upsert(self, documents: Iterable[SearchDocument], *, version: str | None = None) -> int:
         documents = list(documents)
         if not documents:
             return 0
-        target = self._write_target(version)
+        version, target = self._write_version(version)
         embedded = self._embed(documents)
+        # Only the knn_vector fields this version was built with (the mapping is strict).
+        knn_fields = self._version_vectors.get(version, {}).get("fields") or {}
         actions = (
             {
                 "_op_type": "index",
                 "_index": target,
                 "_id": d.id,
-                "_source": with_vector(to_source(d), embedded.get(d.id)),
+                "_source": with_vector(to_source(d), embedded.get(d.id), knn_fields),
             }
             for d in documents
         )
@@ -355,11 +483,128 @@ class OpenSearchBackend(SearchBackend):
         )
         return written
 
-    # --- Vectors (re-ranking the lexical candidates) -------------------------------------
+    # --- Vectors: k-NN and hybrid queries, or re-ranking the lexical candidates ----------
 
-    supports_vectors = True
-    #: ``vector_search`` scores the lexical candidates only (no k-NN index).
-    vector_mode = "rerank"
+    @property
+    def supports_vectors(self) -> bool:
+        return self.vectors and self.vector_setting != "off"
+
+    @property
+    def vector_mode(self) -> str:
+        """``knn``, ``rerank`` or ``off``: chosen once per process (``OPENSEARCH_VECTORS``,
+        and for ``auto`` and ``knn`` what the cluster supports); ``vector_reason`` says why.
+        A cluster that does not answer is asked again next time (``rerank`` meanwhile)."""
+        if self._vector_mode is not None:
+            return self._vector_mode
+        with self._vector_lock:
+            if self._vector_mode is None:
+                if not self.supports_vectors:
+                    self._vector_mode, self.vector_reason = "off", "OPENSEARCH_VECTORS=off"
+                elif self.vector_setting == "rerank":
+                    self._vector_mode = "rerank"
+                    self.vector_reason = "OPENSEARCH_VECTORS=rerank"
+                else:
+                    try:
+                        missing = self.knn_missing()
+                    except (os_exc.ConnectionError, os_exc.ConnectionTimeout) as exc:
+                        self.vector_reason = f"the cluster did not answer: {exc}"
+                        return "rerank"
+                    except os_exc.TransportError as exc:
+                        # A definite refusal (no right to list plugins…): no k-NN for us.
+                        missing = f"the cluster refused to say what it has: {exc}"
+                    if missing:
+                        self._vector_mode, self.vector_reason = "rerank", missing
+                    else:
+                        self._vector_mode = "knn"
+                        self.vector_reason = "the cluster has k-NN and hybrid queries"
+        return self._vector_mode
+
+    @property
+    def vector_mode_settled(self) -> bool:
+        """Whether ``vector_mode`` is decided (not waiting for the cluster to answer)."""
+        return self._vector_mode is not None
+
+    def knn_missing(self) -> str:
+        """What the cluster lacks for k-NN hybrid search (``""``: nothing): the plugins
+        in ``_cat/plugins``, or the search pipeline API."""
+        plugins = self.reader.cat.plugins(format="json") or []
+        installed = {str(p.get("component", "")) for p in plugins if isinstance(p, dict)}
+        for plugin, what in KNN_PLUGINS.items():
+            if plugin not in installed:
+                return f"{what} ({plugin}) is not installed"
+        try:
+            self.reader.transport.perform_request("GET", "/_search/pipeline")
+        except os_exc.NotFoundError as exc:
+            # No pipeline yet answers 404 too; a cluster without the API has no handler.
+            if "no handler" in str(exc.info or exc).lower():
+                return "the search pipeline API is missing"
+        except os_exc.TransportError as exc:
+            if exc.status_code in (400, 405):
+                return f"the search pipeline API is missing ({exc.status_code})"
+            raise
+        return ""
+
+    def _fall_back_to_rerank(self, reason: str) -> None:
+        logger.warning("OpenSearch without k-NN (%s): re-ranking lexical candidates.", reason)
+        self._vector_mode, self.vector_reason = "rerank", reason
+
+    def knn_models(self) -> dict[str, int]:
+        """``{model: dimension}`` of the encoders ``SEARCH_EMBEDDINGS_MODELS`` names (one
+        that cannot be made gets no field: its documents have no vector anyway)."""
+        from ..embeddings import configured_models, get_model
+
+        found: dict[str, int] = {}
+        for model in dict.fromkeys(configured_models().values()):
+            try:
+                found[model] = int(get_model(model).dim)
+            except Exception as exc:
+                logger.warning("No knn_vector field for %s: %s", model, exc)
+        return found
+
+    def pipeline_name(self, use: str) -> str:
+        return f"{self.alias}-hybrid-{use}"
+
+    @_translate_errors
+    def ensure_pipelines(self, *, force: bool = False) -> dict[str, dict]:
+        """Create or update the search pipeline of each use (``{name: body}``); a pipeline
+        that already says the same is left alone."""
+        from ..service.hybrid import semantic_weights
+
+        wanted = {
+            self.pipeline_name(use): pipeline_body(use, weight)
+            for use, weight in semantic_weights().items()
+        }
+        if not force and self._pipelines == wanted:
+            return wanted
+        for name, body in wanted.items():
+            try:
+                current = self.client.transport.perform_request("GET", f"/_search/pipeline/{name}")
+            except os_exc.NotFoundError:
+                current = {}
+            if (current or {}).get(name) != body:
+                self.client.transport.perform_request("PUT", f"/_search/pipeline/{name}", body=body)
+        self._pipelines = wanted
+        return wanted
+
+    def index_vectors(self) -> dict:
+        """``_meta.vectors`` of the version the alias points at (read again every minute:
+        a rebuild in another process may have changed it)."""
+        now = time.monotonic()
+        if self._alias_vectors is not None and now - self._alias_vectors[0] < META_TTL:
+            return self._alias_vectors[1]
+        try:
+            mapping = self.reader.indices.get_mapping(index=self.alias)
+        except os_exc.NotFoundError:
+            return {"mode": "rerank", "fields": {}}
+        first: dict[str, Any] = next(iter(mapping.values()), {})
+        vectors = first.get("mappings", {}).get("_meta", {}).get("vectors") or {}
+        vectors = {"mode": vectors.get("mode", "rerank"), "fields": vectors.get("fields") or {}}
+        self._alias_vectors = (now, vectors)
+        return vectors
+
+    def knn_ready(self) -> bool:
+        """Whether searches use k-NN: the mode is ``knn`` and so is the current index."""
+        return self.vector_mode == "knn" and self.index_vectors()["mode"] == "knn"
 
     def vector_cache(self) -> VectorCache:
         from django.conf import settings
@@ -394,45 +639,217 @@ class OpenSearchBackend(SearchBackend):
         floors: dict[str, float] | None = None,
         exempt: Sequence[str] = (),
     ) -> SearchResults:
-        """Cosines of the lexical candidates (``exempt``) that the query allows, from the
-        vectors in their source; documents outside ``exempt`` are not searched."""
-        ids = list(dict.fromkeys(exempt))
-        if not ids or not vectors or limit <= 0:
+        """``knn``: the nearest documents the query allows (a ``knn`` query with its
+        filter). ``rerank``: cosines of the lexical candidates (``exempt``) that the query
+        allows, from the vectors in their source; documents outside ``exempt`` are not
+        searched. Scores are cosines either way."""
+        if self.knn_ready():
+            return self._knn_search(query, vectors, limit=limit, floors=floors, exempt=exempt)
+        body = self.rerank_body(query, exempt)
+        if body is None or not vectors or limit <= 0:
             return SearchResults(total=0, hits=[])
-        filtered = SearchQuery(
-            phrases=query.phrases,
-            exclude=query.exclude,
-            access=query.access,
-            filters={**query.filters, "id": ids},
-            languages=query.languages,
+        try:
+            response = self.reader.search(index=self.alias, body=body)
+        except os_exc.NotFoundError:
+            return SearchResults(total=0, hits=[])
+        # Candidates are scored by their cosine alone: no floor for what the text found.
+        everything = {hit["_id"] for hit in response["hits"]["hits"]}
+        hits = self._cosine_hits(
+            response, vectors, floors=None, found=everything, score_is_cosine=True
         )
-        body = {
-            "query": self._query(filtered),
-            "size": len(ids),
+        hits.sort(key=lambda h: (-h.score, h.id))
+        return SearchResults(total=len(hits), hits=hits[:limit])
+
+    def vector_filter(self, query: SearchQuery) -> dict | None:
+        """What the vector side may return: the same access terms, filters, required
+        phrases and exclusions as the lexical side (``None``: anything, for staff with
+        no filter)."""
+        weights = query.weights
+        variants = query.variants()
+        must = [self._match(p, weights, variants) for p in query.phrases if query_words(p)]
+        if len(must) < len(query.phrases):
+            must = [{"match_none": {}}]
+        clauses: dict[str, list[Any]] = {
+            "filter": self._filters(query),
+            "must": must,
+            "must_not": self._excluded(query),
+        }
+        clauses = {k: v for k, v in clauses.items() if v}
+        return {"bool": clauses} if clauses else None
+
+    def knn_query(self, query: SearchQuery, vectors: dict, *, k: int, fields: dict) -> dict | None:
+        """A ``knn`` query per model of ``vectors`` that the index has a field for (one
+        clause, or a ``bool.should`` of them), each with ``vector_filter`` as its filter."""
+        condition = self.vector_filter(query)
+        clauses: list[dict[str, Any]] = []
+        for model, vector in vectors.items():
+            field = fields.get(model)
+            if not field:
+                continue
+            knn: dict[str, Any] = {
+                "vector": [round(float(x), 7) for x in vector],
+                "k": max(1, int(k)),
+            }
+            if condition is not None:
+                knn["filter"] = condition
+            clauses.append({"knn": {field: knn}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}}
+
+    def hybrid_body(
+        self, query: SearchQuery, vectors: dict, *, limit: int, fields: dict
+    ) -> dict | None:
+        """One ``hybrid`` query: the lexical query (``_query``: text, access, filters,
+        exclusions) and the k-NN side (``knn_query``: the same access filter)."""
+        semantic = self.knn_query(query, vectors, k=limit, fields=fields)
+        if semantic is None:
+            return None
+        return {
+            "query": {"hybrid": {"queries": [self._query(query), semantic]}},
+            "size": limit,
+            "_source": {"excludes": [*ANALYSED_FIELDS, *fields.values()]},
+        }
+
+    def _cosine_hits(
+        self,
+        response: dict,
+        vectors: dict,
+        *,
+        floors: dict[str, float] | None,
+        found: set[str],
+        lexical: dict[str, float] | None = None,
+        score_is_cosine: bool = False,
+    ) -> list[SearchHit]:
+        """Hits with the cosine of their stored vector (``semantic``); a hit not ``found``
+        lexically needs a vector at least as close as its model's floor."""
+        hits = []
+        for hit in response["hits"]["hits"]:
+            source = hit["_source"]
+            stored = source.pop("semantic", None) or {}
+            model = str(stored.get("model") or "")
+            query_vector = vectors.get(model)
+            cosine = None
+            if query_vector is not None and stored.get("vector"):
+                cosine = float(np.asarray(stored["vector"], dtype=np.float32) @ query_vector)
+            if hit["_id"] not in found:
+                if cosine is None:
+                    continue
+                if floors is not None and cosine < floors.get(model, -1.0):
+                    continue
+            score = cosine if score_is_cosine else float(hit.get("_score") or 0.0)
+            if score is None:
+                continue
+            hits.append(
+                SearchHit(
+                    id=hit["_id"],
+                    score=score,
+                    document=SearchDocument.from_dict(source),
+                    lexical=(lexical or {}).get(hit["_id"]),
+                    semantic=cosine,
+                )
+            )
+        return hits
+
+    def rerank_body(self, query: SearchQuery, exempt: Sequence[str]) -> dict | None:
+        """Without k-NN: the candidates re-ranked by their stored vectors — the lexical top
+        ``RERANK_CANDIDATES`` of the query's text and the ids already found (``exempt``),
+        both within the access terms, filters, phrases and exclusions of the query."""
+        ids = list(dict.fromkeys(exempt))
+        should = []
+        if ids:
+            by_id = SearchQuery(
+                phrases=query.phrases,
+                exclude=query.exclude,
+                access=query.access,
+                filters={**query.filters, "id": ids},
+                languages=query.languages,
+            )
+            should.append(self._query(by_id))
+        if query.has_text:
+            should.append(self._query(query))
+        if not should:
+            return None
+        return {
+            "query": should[0] if len(should) == 1 else {"bool": {"should": should}},
+            "size": len(ids) + (RERANK_CANDIDATES if query.has_text else 0),
             "_source": {"excludes": ANALYSED_FIELDS},
+        }
+
+    def _knn_search(self, query, vectors, *, limit, floors, exempt) -> SearchResults:
+        fields = self.index_vectors()["fields"]
+        semantic = self.knn_query(query, vectors, k=limit, fields=fields)
+        if semantic is None or limit <= 0:
+            return SearchResults(total=0, hits=[])
+        body = {
+            "query": semantic,
+            "size": limit,
+            "_source": {"excludes": [*ANALYSED_FIELDS, *fields.values()]},
         }
         try:
             response = self.reader.search(index=self.alias, body=body)
         except os_exc.NotFoundError:
             return SearchResults(total=0, hits=[])
-        hits = []
-        for hit in response["hits"]["hits"]:
-            source = hit["_source"]
-            stored = source.get("semantic") or {}
-            query_vector = vectors.get(stored.get("model"))
-            if query_vector is None or not stored.get("vector"):
-                continue
-            cosine = float(np.asarray(stored["vector"], dtype=np.float32) @ query_vector)
-            hits.append(
-                SearchHit(
-                    id=hit["_id"],
-                    score=cosine,
-                    document=SearchDocument.from_dict(source),
-                    semantic=cosine,
-                )
-            )
+        hits = self._cosine_hits(
+            response, vectors, floors=floors, found=set(exempt), score_is_cosine=True
+        )
         hits.sort(key=lambda h: (-h.score, h.id))
         return SearchResults(total=len(hits), hits=hits[:limit])
+
+    @_translate_errors
+    def hybrid_search(
+        self,
+        query: SearchQuery,
+        vectors: dict,
+        *,
+        use: str,
+        limit: int = 100,
+        floors: dict[str, float] | None = None,
+        lexical: Sequence[SearchHit] = (),
+    ) -> SearchResults | None:
+        """The fused candidates of one ``hybrid`` query through the use's search pipeline
+        (``None`` when this index has no k-NN or no field for the query's models). Hits
+        keep their lexical score (from ``lexical``) and cosine for debugging; one found by
+        meaning alone needs its model's floor."""
+        if not self.knn_ready():
+            return None
+        fields = self.index_vectors()["fields"]
+        body = self.hybrid_body(query, vectors, limit=limit, fields=fields)
+        if body is None:
+            return None
+        self.ensure_pipelines()
+        try:
+            response = self.reader.search(
+                index=self.alias, body=body, params={"search_pipeline": self.pipeline_name(use)}
+            )
+        except os_exc.NotFoundError:
+            return SearchResults(total=0, hits=[])
+        scores = {h.id: h.score for h in lexical}
+        hits = self._cosine_hits(
+            response, vectors, floors=floors, found=set(scores), lexical=scores
+        )
+        # arithmetic_mean leaves out of a document's mean the side that did not find it
+        # (neural-search's ScoreCombiner), where our fusion counts that side as 0: a
+        # document found by meaning alone would otherwise weigh as much as the best
+        # lexical match. Its score is scaled by the semantic weight, as ``fuse`` does.
+        weight = self.pipeline_weight(use)
+        for hit in hits:
+            if hit.id not in scores:
+                hit.score *= weight
+        hits.sort(key=lambda h: (-h.score, h.id))
+        return SearchResults(total=len(hits), hits=hits)
+
+    def pipeline_weight(self, use: str) -> float:
+        """The semantic weight of ``use``'s pipeline (the second of its weights)."""
+        body = (self._pipelines or {}).get(self.pipeline_name(use)) or {}
+        for processor in body.get("phase_results_processors", []):
+            combination = processor.get("normalization-processor", {}).get("combination", {})
+            weights = combination.get("parameters", {}).get("weights") or []
+            if len(weights) == 2:
+                return float(weights[1])
+        from ..service.hybrid import semantic_weights
+
+        return semantic_weights().get(use, 0.0)
 
     @_translate_errors
     def delete(self, ids: Iterable[str], *, version: str | None = None) -> int:
@@ -760,4 +1177,6 @@ class OpenSearchBackend(SearchBackend):
             "alias": self.alias,
             "version": self.current_version(),
             "versions": self.versions(),
+            "vectors": self.vector_mode,
+            "vectors_reason": self.vector_reason,
         }

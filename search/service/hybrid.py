@@ -8,7 +8,10 @@ suggestions, related articles (``SEARCH_SEMANTIC_WEIGHTS``)::
 
 The fused list then goes through the usual ranking (quality, segments) and the database
 access re-check. The vector side obeys the same access terms and filters as the lexical
-one (``SearchBackend.vector_search``). When semantic search is off
+one (``SearchBackend.vector_search``). On OpenSearch with k-NN (``vector_mode == "knn"``)
+the fusion happens in the engine instead: one ``hybrid`` query through the use's search
+pipeline (the same normalisation and weights; ``OpenSearchBackend.hybrid_search``), its
+k-NN side filtered by the same access terms. When semantic search is off
 (``SEARCH_SEMANTIC=off``), the backend has no vectors, or encoding or the vector search
 fails (logged, metric ``search.semantic_unavailable``), search is lexical only.
 """
@@ -139,6 +142,51 @@ class Hybrid(ServiceBase):
             metrics.increment("search.semantic_unavailable")
             return None
 
+    def vector_description(self) -> str:
+        """How vectors are searched, for the debug view: ``knn``, ``rerank`` (OpenSearch,
+        with the reason it was chosen), ``exact`` (embedded), or ``off``."""
+        from ..vectors import semantic_enabled
+
+        backend = self.backend
+        if not semantic_enabled() or not getattr(backend, "supports_vectors", False):
+            return "off"
+        mode = str(getattr(backend, "vector_mode", "exact"))
+        reason = str(getattr(backend, "vector_reason", "") or "")
+        return f"{mode} ({reason})" if reason else mode
+
+    def engine_fused(
+        self, query: SearchQuery, lexical: list[SearchHit], text: str, *, use: str, limit: int
+    ) -> list[SearchHit] | None:
+        """The engine's own fusion (OpenSearch with k-NN: a ``hybrid`` query through the
+        use's search pipeline), or ``None`` where there is none: the fusion is then ours."""
+        from ..vectors import query_vectors, semantic_enabled
+
+        backend = self.backend
+        if (
+            self.mode != "hybrid"
+            or self.semantic_weight(use) <= 0.0
+            or not semantic_enabled()
+            or not hasattr(backend, "hybrid_search")
+            or not getattr(backend, "supports_vectors", False)
+        ):
+            return None
+        try:
+            if backend.vector_mode != "knn":
+                return None
+            vectors = query_vectors(text, query.languages)
+            if not vectors:
+                return lexical  # no encoder for this query (logged): lexical only
+            found = backend.hybrid_search(
+                query, vectors, use=use, limit=limit, floors=FLOORS, lexical=lexical
+            )
+        except Exception as exc:
+            logger.warning(
+                "The hybrid query failed (%s: %s); searching lexically.", type(exc).__name__, exc
+            )
+            metrics.increment("search.semantic_unavailable")
+            return lexical
+        return None if found is None else found.hits
+
     def combine(
         self,
         query: SearchQuery,
@@ -150,6 +198,9 @@ class Hybrid(ServiceBase):
     ) -> list[SearchHit]:
         """``lexical`` fused with the vector side's candidates (``lexical`` unchanged when
         search is lexical only)."""
+        fused = self.engine_fused(query, lexical, text, use=use, limit=limit)
+        if fused is not None:
+            return fused
         semantic = self.semantic_hits(
             query, text, use=use, limit=limit, found=[h.id for h in lexical]
         )

@@ -58,6 +58,8 @@ class PageSearch(ServiceBase):
         person = person or person_for(user)
         try:
             page.backend = self.backend.name
+            if request.debug:
+                page.vectors = self.vector_description()
             if parsed.is_empty and not filters:
                 return page
             self._run(page, parsed, person, filters, user)

@@ -145,6 +145,8 @@ class SearchPage:
     #: Its key in the results cache, when it is kept there (``search.service.cache``).
     cache_key: str = ""
     backend: str = ""
+    #: How the backend searches vectors, and why (debug pages only): ``knn``, ``rerank``…
+    vectors: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)
 
     @property

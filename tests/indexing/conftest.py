@@ -1,1 +1,1 @@
-from tests.search.support import backend, osmem, site_backend  # noqa: F401
+from tests.search.support import backend, knn_cluster, osmem, site_backend  # noqa: F401

@@ -40,11 +40,30 @@ def osmem():
     server.close()
 
 
+@pytest.fixture(scope="session")
+def knn_cluster(osmem):
+    """osmem-server with the k-NN and neural-search APIs added (``knn_server.KnnProxy``)."""
+    from tests.search.knn_server import KnnProxy
+
+    proxy = KnnProxy(osmem.url)
+    yield proxy
+    proxy.close()
+
+
+def server_url(kind: str, request) -> str:
+    """The URL of an OpenSearch kind: ``osmem``, ``knn`` (osmem with k-NN) or ``cluster``."""
+    if kind == "osmem":
+        return request.getfixturevalue("osmem").url
+    if kind == "knn":
+        return request.getfixturevalue("knn_cluster").url
+    return CLUSTER_URL
+
+
 def make_backend(kind: str, request, path, **options):
     prefix = options.pop("prefix", None) or unique_prefix()
     if kind == "embedded":
         return build_backend("embedded", prefix=prefix, path=str(path), **options)
-    url = request.getfixturevalue("osmem").url if kind == "osmem" else CLUSTER_URL
+    url = server_url(kind, request)
     options.setdefault("timeout", 5)
     return build_backend("opensearch", prefix=prefix, url=url, **options)
 
@@ -69,9 +88,7 @@ def site_backend(request, settings, tmp_path):
         settings.SEARCH_BACKEND = "embedded"
     else:
         settings.SEARCH_BACKEND = "opensearch"
-        settings.OPENSEARCH_URL = (
-            request.getfixturevalue("osmem").url if kind == "osmem" else CLUSTER_URL
-        )
+        settings.OPENSEARCH_URL = server_url(kind, request)
     from search.backends import get_backend, reset_backends
 
     backend = get_backend()

@@ -185,10 +185,13 @@ def test_searches_are_logged(client, content, member):
 
 def test_debug_explains_ranking_to_staff_only(client, content, staff, member):
     client.force_login(member)
-    assert "Why this rank?" not in get(client, q="webhook", debug="1")
+    html = get(client, q="webhook", debug="1")
+    assert "Why this rank?" not in html and "Vector search on" not in html
     client.force_login(staff)
     html = get(client, q="webhook", debug="1")
     assert "Why this rank?" in html and "engine score (BM25)" in html
+    # How vectors are searched (here: not at all, the test settings are lexical).
+    assert "Vector search on embedded: off" in html
 
 
 def test_pagination(client, home, sync_search):

@@ -21,7 +21,7 @@ from search.service import SearchService
 from search.service.hybrid import fuse, parse_weights
 from search.vectors import VectorCache, embed_documents
 from tests.search import test_access
-from tests.search.support import doc, make_backend
+from tests.search.support import BACKENDS, doc, make_backend
 
 # The service reads editors' synonyms from the database.
 pytestmark = pytest.mark.django_db
@@ -251,6 +251,13 @@ QUESTION_PARAPHRASE = "new trial integration losing records overnight"
 RESTRICTED_TITLES = {"Warehouse beta connector", "Quetzalcoatl connector drops rows"}
 
 
+def _search(user, text):
+    from search import service
+    from search.service import SearchRequest
+
+    return service.search(SearchRequest(q=text), user).results
+
+
 def _reachable_titles(user) -> set[str]:
     from search import service
     from search.service import SearchRequest
@@ -262,8 +269,9 @@ def _reachable_titles(user) -> set[str]:
     return titles
 
 
+@pytest.mark.parametrize("site_backend", [*BACKENDS, "knn"], indirect=True)
 def test_a_restricted_items_paraphrase_finds_nothing_for_outsiders(
-    semantic, secret, products, other_member
+    semantic, secret, products, other_member, site_backend
 ):
     from tests.factories import grant
 
@@ -272,8 +280,21 @@ def test_a_restricted_items_paraphrase_finds_nothing_for_outsiders(
         assert not _reachable_titles(user) & RESTRICTED_TITLES
     grant(other_member, products["ledger"])
     member = type(other_member).objects.get(pk=other_member.pk)
-    # The same paraphrases reach them once access is granted: by meaning alone.
-    assert _reachable_titles(member) >= RESTRICTED_TITLES
+    reachable = _reachable_titles(member)
+    if site_backend.vector_mode in ("exact", "knn"):
+        # The same paraphrases reach them once access is granted: by meaning alone.
+        assert reachable >= RESTRICTED_TITLES
+    else:
+        # OpenSearch without k-NN re-ranks what the words find: the paraphrases share
+        # no word with the restricted items, so they stay out of reach for everyone.
+        assert site_backend.vector_mode == "rerank"
+        assert not reachable & RESTRICTED_TITLES
+        found = {r.title for r in _search(member, "warehouse beta connector streams tables")}
+        assert "Warehouse beta connector" in found
+        # The vector side re-ranks only what the outsider's access lets the words find.
+        assert "Warehouse beta connector" not in {
+            r.title for r in _search(None, "warehouse beta connector streams tables")
+        }
 
 
 # --- OpenSearch (osmem-server): vectors in the source, the lexical candidates re-ranked ---
