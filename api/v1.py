@@ -15,7 +15,8 @@ from django.utils.http import parse_etags
 from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
 
-from . import errors, search_openapi
+from . import community as _community_writes  # noqa: F401  (registers on the read router)
+from . import errors, integrations, search_openapi, tickets
 from .resources import router
 
 DESCRIPTION = """\
@@ -159,3 +160,5 @@ api = PorticoAPI(
 )
 errors.install(api)
 api.add_router("/", router)
+api.add_router("/", tickets.router)
+api.add_router("/", integrations.router)
