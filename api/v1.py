@@ -20,13 +20,18 @@ from . import errors, integrations, search_openapi, tickets
 from .resources import router
 
 DESCRIPTION = """\
-Read access to the help center: knowledge-base articles and categories, announcements,
-community questions with their answers, and search.
+The help center for scripts and integrations: knowledge-base articles and categories,
+announcements, community questions with their answers, and search; asking, answering and
+voting; the caller's own support requests; and, for integrations, segment memberships and
+accounts.
 
 **Who you are.** Send a personal API token as `Authorization: Bearer <token>` (create one
 on your profile page). The API then answers as that person: exactly what they may see on
-the site, never more. Without a token, the site's session is used, or nobody (public
-content only).
+the site, never more. Without a token, the site's session is used (writes then need the
+CSRF token in `X-CSRFToken`), or nobody (public content only).
+
+**Scopes.** `read` for reading, `write` for asking, answering, voting and support
+requests, `integrations` (given by an administrator) for the integration endpoints.
 
 **Lists** are newest first; follow `next_cursor` (`?cursor=`) for the next page.
 **Caching**: every answer carries an `ETag`; send it back in `If-None-Match` and an

@@ -1,9 +1,9 @@
 """The search page, the JSON API (``/api/v1/search``) and click tracking.
 
 All of them call ``search.service``; none talks to a backend. The API answers as the
-person of an API token (``Authorization: Bearer``, ``api.auth.bearer_token``), else as
-the session (anonymous visitors get public content only); it answers 400 with a message
-for parameters it cannot use, and never caches a personal answer.
+request's person: the session, or an API token's (``api/urls.py`` serves these two views
+behind ``api.auth.bearer_token``); anonymous visitors get public content only. It answers
+400 with a message for parameters it cannot use, and never caches a personal answer.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from api.auth import bearer_token
 from core.ratelimit import rate_limited
 from segments import policy
 
@@ -194,7 +193,6 @@ def _bad_request(message: str) -> JsonResponse:
 
 @require_GET
 @rate_limited("search_api")
-@bearer_token
 def api_search(request):
     """``GET /api/v1/search?q=&type=&product=&tag=&sort=&page=``."""
     unknown = set(request.GET) - {
@@ -239,7 +237,6 @@ def api_search(request):
 
 @require_GET
 @rate_limited("search_suggest")
-@bearer_token
 def api_suggest(request):
     """``GET /api/v1/search/suggest?q=``: titles and popular queries for type-ahead."""
     unknown = set(request.GET) - {"q", "limit"}
