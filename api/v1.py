@@ -80,6 +80,8 @@ class ReferenceDocs(DocsBase):
                             for status, response in operation.get("responses", {}).items()
                         ],
                         "secured": bool(operation.get("security")),
+                        "access": _access(method, path),
+                        "body": _request_body(operation),
                     }
                 )
         models = [
@@ -108,6 +110,28 @@ class ReferenceDocs(DocsBase):
         )
         patch_response_headers(response, cache_timeout=0)
         return response
+
+
+def _access(method: str, path: str) -> str:
+    """Who may call an operation, for the reference page (the scopes of ``api.auth``)."""
+    if "/integrations/" in path:
+        return "integrations"
+    if method.lower() != "get":
+        return "write"
+    if "/tickets" in path:
+        return "personal"
+    return "read"
+
+
+def _request_body(operation: dict) -> dict | None:
+    for content_type, spec in operation.get("requestBody", {}).get("content", {}).items():
+        schema = spec.get("schema", {})
+        fields = schema.get("properties")
+        return {
+            "content_type": content_type,
+            "type": ", ".join(fields) if fields and "$ref" not in schema else _type_of(schema),
+        }
+    return None
 
 
 def _type_of(schema: dict) -> str:

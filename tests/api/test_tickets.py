@@ -178,3 +178,28 @@ def test_a_read_token_cannot_file_reply_or_close(client, tickets, member, bearer
     )
     tickets["mine"].refresh_from_db()
     assert tickets["mine"].status != Ticket.Status.CLOSED
+
+
+def test_a_ticket_answers_304_until_it_changes(client, tickets, member, bearer):
+    auth = bearer(member, scopes=["read", "write"])
+    url = f"/api/v1/tickets/{tickets['mine'].number}"
+    first = client.get(url, **auth)
+    etag = first["ETag"]
+    assert "private" in first["Cache-Control"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag, **auth).status_code == 304
+    client.post(f"{url}/replies", {"body": "It works again, thank you."}, **auth)
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag, **auth)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_writes_count_against_the_tokens_rate_limit(client, tickets, member, bearer, settings):
+    settings.PORTICO_RATE_LIMITS_ENABLED = True
+    settings.PORTICO_RATE_LIMITS = {**settings.PORTICO_RATE_LIMITS, "api_token": "2/m"}
+    auth = bearer(member, scopes=["read", "write"])
+    url = f"/api/v1/tickets/{tickets['mine'].number}"
+    assert client.get(url, **auth).status_code == 200
+    assert client.post(f"{url}/replies", {"body": "One more detail."}, **auth).status_code == 201
+    limited = client.post(f"{url}/replies", {"body": "And another one."}, **auth)
+    assert limited.status_code == 429
+    assert limited["Retry-After"]
+    assert tickets["mine"].messages.filter(body="And another one.").count() == 0
