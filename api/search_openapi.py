@@ -98,8 +98,8 @@ SUGGESTIONS = {
 }
 
 SESSION_NOTE = (
-    " Uses the site's session: signed-in people get what they may see, anyone else public "
-    "content only."
+    " With a token (`read` scope) it answers as the token's person; without one it uses the "
+    "site's session: signed-in people get what they may see, anyone else public content only."
 )
 
 
@@ -107,12 +107,16 @@ def paths(prefix: str) -> dict:
     """Path items of the search API under ``prefix`` (``/api/v1/``)."""
     refusals = {
         "400": _json(ERROR, "A parameter it cannot use (unknown, too long, out of range)."),
-        "429": _json(ERROR, "Too many requests from this address; see `Retry-After`."),
+        "401": _json(ERROR, "An `Authorization` header that is not a usable token."),
+        "403": _json(ERROR, "The token does not have the `read` scope."),
+        "429": _json(ERROR, "Too many requests (this address or token); see `Retry-After`."),
     }
+    security = [{"TokenAuth": []}, {}]
     return {
         f"{prefix}search": {
             "get": {
                 "operationId": "search",
+                "security": security,
                 "summary": "Search everything the caller may see",
                 "description": (
                     "Articles, announcements, questions with their answers and attached "
@@ -158,6 +162,7 @@ def paths(prefix: str) -> dict:
         f"{prefix}search/suggest": {
             "get": {
                 "operationId": "search_suggest",
+                "security": security,
                 "summary": "Type-ahead: titles and popular queries",
                 "description": "What to offer while someone types." + SESSION_NOTE,
                 "tags": ["search"],

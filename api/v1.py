@@ -15,17 +15,23 @@ from django.utils.http import parse_etags
 from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
 
-from . import errors, search_openapi
+from . import community as _community_writes  # noqa: F401  (registers on the read router)
+from . import errors, integrations, search_openapi, tickets
 from .resources import router
 
 DESCRIPTION = """\
-Read access to the help center: knowledge-base articles and categories, announcements,
-community questions with their answers, and search.
+The help center for scripts and integrations: knowledge-base articles and categories,
+announcements, community questions with their answers, and search; asking, answering and
+voting; the caller's own support requests; and, for integrations, segment memberships and
+accounts.
 
 **Who you are.** Send a personal API token as `Authorization: Bearer <token>` (create one
 on your profile page). The API then answers as that person: exactly what they may see on
-the site, never more. Without a token, the site's session is used, or nobody (public
-content only).
+the site, never more. Without a token, the site's session is used (writes then need the
+CSRF token in `X-CSRFToken`), or nobody (public content only).
+
+**Scopes.** `read` for reading, `write` for asking, answering, voting and support
+requests, `integrations` (given by an administrator) for the integration endpoints.
 
 **Lists** are newest first; follow `next_cursor` (`?cursor=`) for the next page.
 **Caching**: every answer carries an `ETag`; send it back in `If-None-Match` and an
@@ -74,6 +80,8 @@ class ReferenceDocs(DocsBase):
                             for status, response in operation.get("responses", {}).items()
                         ],
                         "secured": bool(operation.get("security")),
+                        "access": _access(method, path),
+                        "body": _request_body(operation),
                     }
                 )
         models = [
@@ -102,6 +110,28 @@ class ReferenceDocs(DocsBase):
         )
         patch_response_headers(response, cache_timeout=0)
         return response
+
+
+def _access(method: str, path: str) -> str:
+    """Who may call an operation, for the reference page (the scopes of ``api.auth``)."""
+    if "/integrations/" in path:
+        return "integrations"
+    if method.lower() != "get":
+        return "write"
+    if "/tickets" in path:
+        return "personal"
+    return "read"
+
+
+def _request_body(operation: dict) -> dict | None:
+    for content_type, spec in operation.get("requestBody", {}).get("content", {}).items():
+        schema = spec.get("schema", {})
+        fields = schema.get("properties")
+        return {
+            "content_type": content_type,
+            "type": ", ".join(fields) if fields and "$ref" not in schema else _type_of(schema),
+        }
+    return None
 
 
 def _type_of(schema: dict) -> str:
@@ -159,3 +189,5 @@ api = PorticoAPI(
 )
 errors.install(api)
 api.add_router("/", router)
+api.add_router("/", tickets.router)
+api.add_router("/", integrations.router)

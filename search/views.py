@@ -1,8 +1,9 @@
 """The search page, the JSON API (``/api/v1/search``) and click tracking.
 
-All of them call ``search.service``; none talks to a backend. The API uses the session
-(anonymous visitors get public content only), answers 400 with a message for parameters
-it cannot use, and never caches a personal answer.
+All of them call ``search.service``; none talks to a backend. The API answers as the
+request's person: the session, or an API token's (``api/urls.py`` serves these two views
+behind ``api.auth.bearer_token``); anonymous visitors get public content only. It answers
+400 with a message for parameters it cannot use, and never caches a personal answer.
 """
 
 from __future__ import annotations

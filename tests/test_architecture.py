@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "forum": {"search", "users", "segments", "core"},
     "tickets": {"forum", "kb", "announcements", "search", "users", "segments", "core"},
     "portal": {"tickets", "forum", "kb", "announcements", "search", "users", "segments", "core"},
-    "api": {"forum", "kb", "announcements", "search", "users", "segments", "core"},
+    "api": {"tickets", "forum", "kb", "announcements", "search", "users", "segments", "core"},
     "webhooks": {"tickets", "forum", "kb", "announcements", "users", "segments", "core"},
     "demo": {
         "portal", "tickets", "forum", "kb", "announcements", "indexing", "search", "users",

@@ -102,12 +102,19 @@ class ApiTokenForm(forms.Form):
         max_length=80,
         help_text=_("What the token is for, e.g. “Status page script”."),
     )
+    # "Integrations" is given by administrators only (Wagtail admin → API tokens).
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"),
-        choices=ApiToken.Scope.choices,
+        choices=[
+            (ApiToken.Scope.READ, ApiToken.Scope.READ.label),
+            (ApiToken.Scope.WRITE, ApiToken.Scope.WRITE.label),
+        ],
         initial=[ApiToken.Scope.READ],
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("The API reads with the “read” scope; the others are for what comes next."),
+        help_text=_(
+            "“Read” lets the token read what you may see. “Write” lets it ask, answer and "
+            "vote in the community and send and answer your support requests, as you."
+        ),
     )
     expires_in = forms.TypedChoiceField(
         label=_("Expires"),

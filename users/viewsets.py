@@ -26,6 +26,10 @@ class ApiTokenAdminForm(WagtailAdminModelForm):
         choices=ApiToken.Scope.choices,
         initial=[ApiToken.Scope.READ],
         widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "“Integrations” opens the integration endpoints (segment memberships, accounts "
+            "by email) to this token; only a token created here can have it."
+        ),
     )
 
     class Meta:

@@ -324,6 +324,8 @@ def test_the_reference_page_uses_nothing_from_elsewhere(client, home):
     assert response.status_code == 200
     html = response.content.decode()
     assert "GET /api/v1/articles" in html
+    assert "POST /api/v1/tickets" in html and "multipart/form-data" in html
+    assert "“write” scope" in html and "integration token" in html
     assert "/api/v1/openapi.json" in html
     assert "cdn." not in html and "<script>" not in html
     assert "script-src 'self'" in response["Content-Security-Policy"]

@@ -1,7 +1,8 @@
 """Property-based run over the whole OpenAPI document (schemathesis), in-process through
 the site's WSGI application: every operation, with generated parameters, as an anonymous
-visitor and with a token. No answer may be a server error, and every answer must be one
-the document declares (status, content type, body)."""
+visitor, with a person's read-and-write token and with an administrator's integration
+token (so the writes and the integration endpoints run too). No answer may be a server
+error, and every answer must be one the document declares (status, content type, body)."""
 
 import pytest
 import schemathesis
@@ -42,9 +43,12 @@ def wsgi_app():
 
 
 @pytest.fixture
-def token_header(member):
-    _token, raw = tokens.create_token(member, name="schemathesis")
-    return {"Authorization": f"Bearer {raw}"}
+def token_headers(member, staff):
+    _token, raw = tokens.create_token(member, name="schemathesis", scopes=["read", "write"])
+    staff.is_superuser = True
+    staff.save(update_fields=["is_superuser"])
+    _token, crm = tokens.create_token(member, name="crm", scopes=["integrations"], created_by=staff)
+    return [{"Authorization": f"Bearer {raw}"}, {"Authorization": f"Bearer {crm}"}]
 
 
 @pytest.mark.django_db
@@ -55,6 +59,6 @@ def token_header(member):
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_every_operation_conforms(case, content, wsgi_app, token_header):
-    for headers in ({}, token_header):
+def test_every_operation_conforms(case, content, wsgi_app, token_headers):
+    for headers in ({}, *token_headers):
         case.call_and_validate(app=wsgi_app, headers=headers, checks=CHECKS)

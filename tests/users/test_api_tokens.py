@@ -67,6 +67,24 @@ def test_a_token_form_without_scopes_creates_nothing(client, home, member):
     assert not ApiToken.objects.exists()
 
 
+def test_a_person_cannot_give_their_own_token_the_integrations_scope(client, home, member):
+    client.force_login(member)
+    profile = client.get(reverse("users:profile")).content.decode()
+    assert 'value="write"' in profile and 'value="integrations"' not in profile
+    response = client.post(
+        reverse("users:api_token_create"),
+        {"name": "x", "scopes": ["read", "integrations"], "expires_in": "30"},
+    )
+    assert response.status_code == 302
+    assert not ApiToken.objects.exists()
+    written = client.post(
+        reverse("users:api_token_create"),
+        {"name": "poster", "scopes": ["read", "write"], "expires_in": "30"},
+    )
+    assert written.status_code == 200
+    assert ApiToken.objects.get(user=member).scope_list == ["read", "write"]
+
+
 def test_creating_and_revoking_need_a_signed_in_person(client, home, member):
     token, _raw = tokens.create_token(member, name="mine")
     assert client.post(reverse("users:api_token_create"), {"name": "x"}).status_code == 302
