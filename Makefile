@@ -14,10 +14,13 @@ PORT ?= 8000
 # The address the demo is served on (links in feeds, the sitemap and emails); `make demo
 # PORT=8001` follows the port. Set SITE_URL yourself to override.
 SITE_URL ?= http://$(HOST):$(PORT)
+# `make widget-demo`: the portal the product page embeds, and the port the page is served on.
+PORTAL_URL ?= http://127.0.0.1:8000
+WIDGET_DEMO_PORT ?= 8001
 PYTEST_WORKERS ?= 2
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/portico
 
-.PHONY: lock install demo serve test lint check test-sqlite test-postgres prod-check test-browser browser-deps deploy-deps i18n-deps messages fonts easymde clean
+.PHONY: lock install demo serve test lint check test-sqlite test-postgres prod-check test-browser browser-deps deploy-deps i18n-deps messages fonts easymde clean widget-demo
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -120,6 +123,15 @@ deploy-deps:
 		echo "The deployment test needs nginx and openssl: sudo apt-get install nginx-light openssl"; \
 		exit 1; \
 	fi
+
+## make widget-demo: while `make demo` serves the portal on :8000, serve a product page of
+## "another site" on http://127.0.0.1:8001 that embeds the help widget with one tag (the dev
+## settings allow that origin: WIDGET_ALLOWED_ORIGINS)
+widget-demo:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	sed 's#__PORTAL_URL__#$(PORTAL_URL)#g' demo/widget-host.html > "$$dir/index.html" && \
+	echo "Product page with the help widget: http://127.0.0.1:$(WIDGET_DEMO_PORT)/ (portal: $(PORTAL_URL)). Ctrl-C stops." && \
+	$(PYTHON) -m http.server $(WIDGET_DEMO_PORT) --bind 127.0.0.1 --directory "$$dir"
 
 ## make messages: bring the fa and ro catalogues up to date with the code, then translate
 messages: install i18n-deps

@@ -34,6 +34,7 @@ urlpatterns = [
     path("support/", include("tickets.urls")),
     path("", include("search.urls")),
     path("", include("api.urls")),
+    path("widget/", include("widget.urls")),
     path(
         "sitemap.xml",
         sitemap,

@@ -28,6 +28,10 @@ ALLOWED: dict[str, set[str]] = {
     "portal": {"tickets", "forum", "kb", "announcements", "search", "users", "segments", "core"},
     "api": {"tickets", "forum", "kb", "announcements", "search", "users", "segments", "core"},
     "webhooks": {"tickets", "forum", "kb", "announcements", "users", "segments", "core"},
+    "widget": {
+        "api", "tickets", "forum", "kb", "announcements", "search", "users", "segments",
+        "core",
+    },
     "demo": {
         "portal", "tickets", "forum", "kb", "announcements", "indexing", "search", "users",
         "segments", "core",

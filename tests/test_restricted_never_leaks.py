@@ -1,12 +1,13 @@
 """Restricted content never leaks: crawl the whole demo site as outsiders and as every demo
 member, and look for the distinctive words that only restricted items contain — in pages,
 listings, tag pages, search (page, facets, snippets, "did you mean"), the search API and
-type-ahead, the forum's similar questions, feeds, the sitemap (and every address it
-lists), the head's canonical, OpenGraph and JSON-LD data, every link reachable from
-the home page, and every file and image those pages link to or show. The search index
-holds the whole demo, restricted items included. The demo is in English, Persian and
-Romanian: the crawl starts from every language's home and runs with each interface
-language too (translation links, hreflang alternates and the language offer included).
+type-ahead, the forum's similar questions, the help widget's panel and results, feeds,
+the sitemap (and every address it lists), the head's canonical, OpenGraph and JSON-LD
+data, every link reachable from the home page, and every file and image those pages link
+to or show. The search index holds the whole demo, restricted items included. The demo is
+in English, Persian and Romanian: the crawl starts from every language's home and runs with
+each interface language too (translation links, hreflang alternates and the language offer
+included).
 
 Files are also tried directly, by every road to them (Wagtail's document URL, the stored
 file, each image rendition), as every account: a file must answer exactly when a published
@@ -93,6 +94,8 @@ class RestrictedContentNeverLeaks(TestCase):
                 f"/api/v1/search?q={word}",
                 f"/api/v1/search/suggest?q={word[:4]}",
                 f"/community/similar/?q={word}",
+                f"/widget/?q={word}",
+                f"/widget/results/?q={word}",
             ]
         while queue and len(seen) < 900:
             url = queue.pop(0)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "portal",
     "api",
     "webhooks",
+    "widget",
     "demo",
     # Wagtail
     "wagtail.contrib.routable_page",
@@ -506,6 +507,10 @@ PORTICO_CSP_ADMIN = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'self'"],
 }
+# The help widget (widget/): the sites that may frame its panel (/widget/), hand it a
+# person's API token and read its labels — origins (scheme://host[:port]) separated by
+# commas. Empty: only the portal itself may frame it.
+WIDGET_ALLOWED_ORIGINS = env_list("WIDGET_ALLOWED_ORIGINS")
 # Browser features no page of the site uses are off for every page and frame.
 PORTICO_PERMISSIONS_POLICY = {
     "camera": "()",
@@ -663,6 +668,7 @@ PORTICO_PAGE_CACHE_SKIP_PATHS = [
     "/admin/", "/_util/", "/account/", "/support/", "/api/", "/search/", "/i18n/",
     "/media/", "/documents/", "/feedback/", "/community/q/", "/community/ask/",
     "/community/settings/", "/community/unsubscribe/", "/healthz", "/readyz", "/metrics",
+    "/widget/",
 ]  # fmt: skip
 FILE_UPLOAD_HANDLERS = [
     "core.uploads.CappedUploadHandler",
