@@ -26,7 +26,7 @@ from core.submissions import Submission
 from search.service import index_generation
 from segments import policy
 
-from . import conf, permissions, queries, reputation, services, trust, visibility
+from . import conf, diffs, permissions, queries, reputation, services, trust, visibility
 from .errors import ForumError, NotAllowed, RateLimited
 from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
 from .models import Answer, Comment, Question
@@ -223,6 +223,7 @@ def _question_context(request, question: Question, **extra) -> dict:
         if user.is_authenticated
         else None,
         "watching": watching,
+        "has_revisions": bool(question.edited_at) or any(a.edited_at for a in answers),
         "duplicate_of": duplicate_of,
         "related": related,
         "answer_form": extra.get("answer_form") or AnswerForm(),
@@ -312,16 +313,24 @@ def question_detail(request, pk: int, slug: str | None = None):
 
 @require_GET
 def question_history(request, pk: int):
+    """Every edit of the question and of the answers this person may see, with who made it,
+    when, and what changed; the flag and moderation history only for moderators."""
     question = _get_question(request, pk)
-    if not visibility.is_moderator(request.user):
-        raise PermissionDenied
+    moderator = visibility.is_moderator(request.user)
+    revisions = [
+        revision
+        for revision in queries.revisions(question)
+        if revision.answer is None or visibility.can_view_post(revision.answer, request.user)
+    ]
+    for revision in revisions:
+        revision.body_diff = diffs.line_diff(revision.old_body, revision.new_body)
     return render(
         request,
         "forum/history.html",
         {
             "question": question,
-            "revisions": queries.revisions(question),
-            "moderation": history.history_of_question(question),
+            "revisions": revisions,
+            "moderation": history.history_of_question(question) if moderator else [],
         },
     )
 
