@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.question_list, name="index"),
     path("ask/", views.ask, name="ask"),
     path("similar/", views.similar, name="similar"),
+    path("preview/", views.preview, name="preview"),
     path("tag-suggestions/", views.tag_suggestions, name="tag_suggestions"),
     path("settings/", views.notification_settings, name="settings"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

@@ -20,6 +20,7 @@ from taggit.models import Tag
 
 from core import fragments, pagecache, seo
 from core.http import wants_json
+from core.markdown import USER_CONTENT_PREFIX, render_markdown_uncached
 from core.params import parse_id
 from core.ratelimit import rate_limited
 from core.submissions import Submission
@@ -645,6 +646,35 @@ def similar(request):
     query = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
     items = similar_content(query, request.user, limit=6) if len(query) >= 3 else []
     response = JsonResponse({"query": query, "results": [item.as_dict() for item in items]})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@rate_limited("forum_preview")
+def preview(request):
+    """A draft's Markdown through the same renderer and sanitizer as published posts
+    (``core.markdown``), for the live preview of the ask, answer and edit forms. CSRF
+    protected like every POST; signed-in members only; at most the longest post allowed."""
+
+    def error(message: str, status: int) -> JsonResponse:
+        response = JsonResponse({"error": message}, status=status)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    if not request.user.is_authenticated:
+        return error(_("Sign in to preview your text."), 403)
+    limit = conf.get("FORUM_BODY_MAX_LENGTH")
+    # A body past DATA_UPLOAD_MAX_MEMORY_SIZE never gets here (the request is refused).
+    text = request.POST.get("body", "")
+    if len(text) > limit:
+        return error(
+            _("This text is too long to preview: at most %(n)s characters.") % {"n": limit},
+            413,
+        )
+    response = JsonResponse(
+        {"html": render_markdown_uncached(text, id_prefix=USER_CONTENT_PREFIX)}
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
