@@ -14,6 +14,7 @@ urlpatterns = [
     path("p/<slug:product_slug>/", views.question_list, name="product"),
     path("tags/", views.tag_index, name="tags"),
     path("tags/<str:tag_slug>/", views.question_list, name="tag"),
+    path("tags/<str:tag_slug>/follow/", views.follow_tag, name="follow_tag"),
     path("q/<int:pk>/", views.question_detail, name="question_short"),
     path("q/<int:pk>/edit/", views.edit_question, name="edit_question"),
     path("q/<int:pk>/history/", views.question_history, name="history"),

@@ -26,6 +26,7 @@ from core.ratelimit import rate_limited
 from core.submissions import Submission
 from search.service import index_generation
 from segments import policy
+from users import follows
 
 from . import conf, diffs, permissions, queries, reputation, services, trust, visibility
 from .errors import ForumError, NotAllowed, RateLimited
@@ -151,9 +152,35 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
             "products": visibility.products_for(user),
             "popular_tags": popular_tags,
             "is_moderator": visibility.is_moderator(user),
+            "following_tag": tag is not None and follows.follows_tag(user, tag),
             "canonical_url": _canonical(request, number),
         },
     )
+
+
+@login_required
+@require_POST
+def follow_tag(request, tag_slug: str):
+    """Follow (or, with ``action=unfollow``, stop following) a tag: new questions in it
+    appear in the person's notifications. A tag only on questions they may not open does
+    not exist for them."""
+    tag = get_object_or_404(Tag, slug=tag_slug)
+    if request.POST.get("action") == "unfollow":
+        follows.unfollow_tag(request.user, tag)
+        messages.success(request, _("You no longer follow “%(tag)s”.") % {"tag": tag.name})
+    else:
+        if not queries.questions_in(request.user, tag=tag).exists():
+            raise Http404
+        follows.follow_tag(request.user, tag)
+        messages.success(
+            request,
+            _("You follow “%(tag)s”: new questions in it will appear in your notifications.")
+            % {"tag": tag.name},
+        )
+    target = request.POST.get("next", "")
+    if target == reverse("users:profile"):
+        return redirect(target)
+    return redirect("forum:tag", tag_slug=tag.slug)
 
 
 @require_GET

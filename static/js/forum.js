@@ -120,7 +120,7 @@
     var output = section.querySelector(".forum-preview__body");
     var form = input && input.form;
     var token = form && form.querySelector("input[name=csrfmiddlewaretoken]");
-    if (!url || !input || !output || !token || !window.fetch || !window.URLSearchParams) { return; }
+    if (!url || !input || !output || !token || !window.fetch || !window.URLSearchParams || !window.DOMParser) { return; }
     section.hidden = false;
     var controller = null;
     var last = null;
@@ -151,7 +151,13 @@
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (json) {
           if (response.ok && typeof json.html === "string") {
-            output.innerHTML = json.html;  // rendered and sanitized by the server
+            // Sanitized by the server; parsed into an inert document (nothing in it runs)
+            // and its nodes moved into the live region.
+            var parsed = new window.DOMParser().parseFromString(json.html, "text/html");
+            output.textContent = "";
+            while (parsed.body.firstChild) {
+              output.appendChild(document.adoptNode(parsed.body.firstChild));
+            }
             output.setAttribute("data-state", "ready");
             return;
           }
