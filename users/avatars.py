@@ -69,7 +69,7 @@ def avatar_svg(user, size: int = 32):
     font_size = round(size * (0.42 if len(letters) > 1 else 0.5))
     return format_html(
         '<svg class="avatar-svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
-        'aria-hidden="true" focusable="false" data-avatar="{pk}">'
+        'aria-hidden="true" focusable="false">'
         '<circle cx="{half}" cy="{half}" r="{half}" fill="{fill}"/>'
         '<text x="50%" y="50%" dy=".35em" text-anchor="middle" fill="#fff" '
         'font-size="{font_size}" font-weight="700" font-family="inherit">{letters}</text></svg>',
@@ -78,5 +78,4 @@ def avatar_svg(user, size: int = 32):
         fill=colour(user),
         font_size=font_size,
         letters=letters,
-        pk=getattr(user, "pk", "") or "",
     )
