@@ -699,9 +699,7 @@ def preview(request):
             _("This text is too long to preview: at most %(n)s characters.") % {"n": limit},
             413,
         )
-    response = JsonResponse(
-        {"html": render_markdown_uncached(text, id_prefix=USER_CONTENT_PREFIX)}
-    )
+    response = JsonResponse({"html": render_markdown_uncached(text, id_prefix=USER_CONTENT_PREFIX)})
     response["Cache-Control"] = "private, no-store"
     return response
 
