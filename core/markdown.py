@@ -66,7 +66,8 @@ PAGE_IDS = frozenset(
         "forum-products-heading", "watched-heading", "profile-questions", "profile-answers",
         "answer-website", "question-website", "hero-title", "hero-search-q", "hero-topics",
         "home-announcements", "home-categories", "home-featured", "home-more-help",
-        "kb-untranslated-heading", "direct-answer-heading",
+        "kb-untranslated-heading", "direct-answer-heading", "forum-preview",
+        "forum-preview-heading", "notifications-heading", "follows-heading",
     }
 )  # fmt: skip
 # Ids with a number the templates make per item (``answer-12``, ``comment-3-heading``).
@@ -390,12 +391,13 @@ def render_markdown(
     return mark_safe(_with_ids("html", text, ids, lambda: _render_html(text, env)))
 
 
-def render_markdown_uncached(text: str | None) -> SafeString:
+def render_markdown_uncached(text: str | None, *, id_prefix: str = "") -> SafeString:
     """What ``render_markdown`` gives, never kept in a cache: for drafts being typed (the
-    admin editor's preview), whose every keystroke would push real renders out."""
+    admin editor's preview, the forum's live preview), whose every keystroke would push
+    real renders out. ``id_prefix`` as for ``render_markdown`` (members' posts)."""
     if not text:
         return mark_safe("")
-    return mark_safe(_render_html(text, _env("", None)))
+    return mark_safe(_render_html(text, _env(id_prefix, None)))
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,10 @@ class ForumConfig(AppConfig):
                 )
         # Changes made with queryset updates (moderation, accepting) announce themselves.
         post_changed.connect(pagecache.bump, dispatch_uid="pagecache-post-changed")
+
+        # The notifications page shows a question's title only to people who may open it.
+        from users.notifications import register
+
+        from .inapp import describe_questions
+
+        register(models.Question, describe_questions)

@@ -28,7 +28,7 @@ from core import mail
 from core.markdown import markdown_to_text
 from segments import policy
 
-from . import mentions
+from . import inapp, mentions
 from .models import Answer, Comment, ForumProfile, NotificationDelivery, Question
 from .services import unsubscribe_token
 
@@ -151,6 +151,7 @@ def send_new_answer(answer_id: int) -> int:
     if answer is None or not answer.is_public:
         return 0
     question = answer.question
+    inapp.new_answer(answer)
     post_url = mail.absolute_url(answer.get_absolute_url())
     mentioned = eligible(
         mentions.mentioned_users(answer.body, exclude_ids=[answer.author_id]), question, "mentions"
@@ -192,6 +193,7 @@ def send_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> i
     if answer is None or not answer.is_public or not answer.is_accepted:
         return 0
     question = answer.question
+    inapp.accepted_answer(answer, get_user_model().objects.filter(pk=accepted_by_id).first())
     post_url = mail.absolute_url(answer.get_absolute_url())
     skip = {accepted_by_id}
     messages = []
@@ -248,6 +250,15 @@ def send_accepted_answer(answer_id: int, accepted_by_id: int | None = None) -> i
     return _send(messages)
 
 
+def notify_followers(question_id: int) -> int:
+    """In-site notifications for the followers of a new question's tags (no email)."""
+    question = Question.objects.select_related("author").filter(pk=question_id).first()
+    if question is None or not question.is_public:
+        return 0
+    inapp.new_question_in_followed_tags(question)
+    return 1
+
+
 def send_mentions(kind: str, pk: int, exclude_user_ids=()) -> int:
     """Mention emails for a question or comment (answers go through ``send_new_answer``)."""
     if kind == "question":
@@ -265,6 +276,9 @@ def send_mentions(kind: str, pk: int, exclude_user_ids=()) -> int:
         return 0
     if kind == "comment" and post.answer is not None and not post.answer.is_public:
         return 0
+    if kind == "comment":
+        inapp.new_comment(post)
+    inapp.mentioned(kind, post, question)
     exclude = {post.author_id, *exclude_user_ids}
     users = mentions.mentioned_users(post.body, exclude_ids=[pk_ for pk_ in exclude if pk_])
     recipients = eligible(users, question, "mentions")

@@ -36,3 +36,8 @@ def notify_accepted_answer(answer_id: int, accepted_by_id: int | None = None) ->
 @shared_task(**EMAIL_TASK_OPTIONS)
 def notify_mentions(kind: str, pk: int, exclude_user_ids: list[int] | None = None) -> int:
     return notifications.send_mentions(kind, pk, exclude_user_ids or ())
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def notify_followers(question_id: int) -> int:
+    return notifications.notify_followers(question_id)

@@ -20,13 +20,15 @@ from taggit.models import Tag
 
 from core import fragments, pagecache, seo
 from core.http import wants_json
+from core.markdown import USER_CONTENT_PREFIX, render_markdown_uncached
 from core.params import parse_id
 from core.ratelimit import rate_limited
 from core.submissions import Submission
 from search.service import index_generation
 from segments import policy
+from users import follows
 
-from . import conf, permissions, queries, reputation, services, trust, visibility
+from . import conf, diffs, permissions, queries, reputation, services, trust, visibility
 from .errors import ForumError, NotAllowed, RateLimited
 from .forms import AnswerForm, CommentForm, FlagForm, NotificationSettingsForm, QuestionForm
 from .models import Answer, Comment, Question
@@ -150,9 +152,35 @@ def question_list(request, product_slug: str | None = None, tag_slug: str | None
             "products": visibility.products_for(user),
             "popular_tags": popular_tags,
             "is_moderator": visibility.is_moderator(user),
+            "following_tag": tag is not None and follows.follows_tag(user, tag),
             "canonical_url": _canonical(request, number),
         },
     )
+
+
+@login_required
+@require_POST
+def follow_tag(request, tag_slug: str):
+    """Follow (or, with ``action=unfollow``, stop following) a tag: new questions in it
+    appear in the person's notifications. A tag only on questions they may not open does
+    not exist for them."""
+    tag = get_object_or_404(Tag, slug=tag_slug)
+    if request.POST.get("action") == "unfollow":
+        follows.unfollow_tag(request.user, tag)
+        messages.success(request, _("You no longer follow “%(tag)s”.") % {"tag": tag.name})
+    else:
+        if not queries.questions_in(request.user, tag=tag).exists():
+            raise Http404
+        follows.follow_tag(request.user, tag)
+        messages.success(
+            request,
+            _("You follow “%(tag)s”: new questions in it will appear in your notifications.")
+            % {"tag": tag.name},
+        )
+    target = request.POST.get("next", "")
+    if target == reverse("users:profile"):
+        return redirect(target)
+    return redirect("forum:tag", tag_slug=tag.slug)
 
 
 @require_GET
@@ -223,6 +251,7 @@ def _question_context(request, question: Question, **extra) -> dict:
         if user.is_authenticated
         else None,
         "watching": watching,
+        "has_revisions": bool(question.edited_at) or any(a.edited_at for a in answers),
         "duplicate_of": duplicate_of,
         "related": related,
         "answer_form": extra.get("answer_form") or AnswerForm(),
@@ -312,16 +341,24 @@ def question_detail(request, pk: int, slug: str | None = None):
 
 @require_GET
 def question_history(request, pk: int):
+    """Every edit of the question and of the answers this person may see, with who made it,
+    when, and what changed; the flag and moderation history only for moderators."""
     question = _get_question(request, pk)
-    if not visibility.is_moderator(request.user):
-        raise PermissionDenied
+    moderator = visibility.is_moderator(request.user)
+    revisions = [
+        revision
+        for revision in queries.revisions(question)
+        if revision.answer is None or visibility.can_view_post(revision.answer, request.user)
+    ]
+    for revision in revisions:
+        revision.body_diff = diffs.line_diff(revision.old_body, revision.new_body)
     return render(
         request,
         "forum/history.html",
         {
             "question": question,
-            "revisions": queries.revisions(question),
-            "moderation": history.history_of_question(question),
+            "revisions": revisions,
+            "moderation": history.history_of_question(question) if moderator else [],
         },
     )
 
@@ -636,6 +673,33 @@ def similar(request):
     query = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
     items = similar_content(query, request.user, limit=6) if len(query) >= 3 else []
     response = JsonResponse({"query": query, "results": [item.as_dict() for item in items]})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@rate_limited("forum_preview")
+def preview(request):
+    """A draft's Markdown through the same renderer and sanitizer as published posts
+    (``core.markdown``), for the live preview of the ask, answer and edit forms. CSRF
+    protected like every POST; signed-in members only; at most the longest post allowed."""
+
+    def error(message: str, status: int) -> JsonResponse:
+        response = JsonResponse({"error": message}, status=status)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    if not request.user.is_authenticated:
+        return error(_("Sign in to preview your text."), 403)
+    limit = conf.get("FORUM_BODY_MAX_LENGTH")
+    # A body past DATA_UPLOAD_MAX_MEMORY_SIZE never gets here (the request is refused).
+    text = request.POST.get("body", "")
+    if len(text) > limit:
+        return error(
+            _("This text is too long to preview: at most %(n)s characters.") % {"n": limit},
+            413,
+        )
+    response = JsonResponse({"html": render_markdown_uncached(text, id_prefix=USER_CONTENT_PREFIX)})
     response["Cache-Control"] = "private, no-store"
     return response
 

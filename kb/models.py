@@ -128,10 +128,13 @@ class CategoryPage(SpecificChildRouteMixin, SingleQueryViewRestrictionsMixin, Pa
         return ArticlePage.objects.all()
 
     def get_context(self, request, *args, **kwargs):
+        from users.follows import follows_category
+
         from . import queries
 
         context = super().get_context(request, *args, **kwargs)
         context.update(queries.category_context(self, request))
+        context["following_category"] = follows_category(request.user, self)
         return context
 
 

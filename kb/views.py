@@ -1,15 +1,18 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import wants_json
 from core.params import parse_id
 from segments import policy
+from users import follows
 
 from .forms import HelpfulVoteForm
-from .models import ArticlePage
+from .models import ArticlePage, CategoryPage
 from .services import ArticleUnavailable, record_helpful_vote, remember_answer
 
 
@@ -56,3 +59,28 @@ def helpful_vote(request, article_id: int):
         return JsonResponse({"message": message, "helpful": form.cleaned_data["helpful"]})
     messages.success(request, message)
     return HttpResponseRedirect(back)
+
+
+@login_required
+@require_POST
+def follow_category(request, category_id: int):
+    """Follow (or, with ``action=unfollow``, stop following) a category: new articles in
+    it appear in the person's notifications. A category they may not open does not exist."""
+    if parse_id(category_id) is None:
+        raise Http404
+    category = get_object_or_404(CategoryPage.objects.live(), pk=category_id)
+    if request.POST.get("action") == "unfollow":
+        follows.unfollow_category(request.user, category)
+        messages.success(request, _("You no longer follow “%(name)s”.") % {"name": category.title})
+    else:
+        if not policy.can_view(category, request.user):
+            raise Http404
+        follows.follow_category(request.user, category)
+        messages.success(
+            request,
+            _("You follow “%(name)s”: new articles in it will appear in your notifications.")
+            % {"name": category.title},
+        )
+    if request.POST.get("next") == reverse("users:profile"):
+        return redirect("users:profile")
+    return redirect(category.url)

@@ -125,3 +125,118 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and not self.is_expired() and self.user.is_active
+
+
+class Notification(models.Model):
+    """Something a member is told about inside the site (the bell in the header).
+
+    Holds no title or text of its subject: the notifications page reads the subject
+    (``content_type`` and ``object_id``) when it is shown, through the subject app's
+    access check (``users.notifications.register``), so a question restricted or hidden
+    after the fact never shows its title. ``key`` (e.g. ``answer:42``) makes creating one
+    safe to repeat: a retried task adds nothing.
+    """
+
+    class Kind(models.TextChoices):
+        ANSWER = "answer", _("New answer")
+        ACCEPTED = "accepted", _("Accepted answer")
+        COMMENT = "comment", _("New comment")
+        MENTION = "mention", _("Mention")
+        FOLLOWED_TAG = "tag", _("New question in a tag you follow")
+        FOLLOWED_CATEGORY = "category", _("New article in a category you follow")
+
+    user = models.ForeignKey(
+        "users.User",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("person"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    key = models.CharField(_("event"), max_length=64)
+    actor = models.ForeignKey(
+        "users.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    # The tag or category followed, for "New question in <tag>" (its own access is checked
+    # with the subject's: a subject the member may not see hides the whole notification).
+    context = models.CharField(_("context"), max_length=120, blank=True)
+    anchor = models.CharField(max_length=40, blank=True)  # e.g. "answer-12"
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="users_one_notification_per_event")
+        ]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="users_notification_unread"),
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return f"{self.key} → {self.user_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class Follow(models.Model):
+    """A member following a community tag or a knowledge-base category: told (in the site)
+    about new questions in the tag and new articles in the category."""
+
+    user = models.ForeignKey(
+        "users.User", on_delete=models.CASCADE, related_name="follows", verbose_name=_("person")
+    )
+    tag = models.ForeignKey(
+        "taggit.Tag",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("tag"),
+    )
+    category = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "tag"],
+                condition=models.Q(tag__isnull=False),
+                name="users_one_tag_follow",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "category"],
+                condition=models.Q(category__isnull=False),
+                name="users_one_category_follow",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tag__isnull=True, category__isnull=False)
+                | models.Q(tag__isnull=False, category__isnull=True),
+                name="users_follow_one_thing",
+            ),
+        ]
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+
+    def __str__(self):
+        return f"{self.user_id} follows {self.tag_id or self.category_id}"

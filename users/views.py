@@ -2,13 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
+from segments import policy
 from segments.models import SegmentMembership
 
-from . import tokens
+from . import follows, notifications, tokens
 from .forms import ApiTokenForm, ProfileForm
 from .language import supported_language
 from .services import set_language as remember_language
@@ -56,8 +58,51 @@ def profile(request):
             "granted": granted,
             "token_form": ApiTokenForm(),
             "api_tokens": tokens.tokens_of(user),
+            **_followed(user),
         },
     )
+
+
+def _followed(user) -> dict:
+    """What the person follows; a category they may no longer open is left out."""
+    tags, categories = follows.followed(user)
+    categories = [row for row in categories if policy.can_view(row.category.specific, user)]
+    return {"followed_tags": tags, "followed_categories": categories}
+
+
+@login_required
+def notification_list(request):
+    """The person's notifications, newest first; each subject is checked for access as it
+    is shown (``users.notifications.listing``)."""
+    response = render(
+        request,
+        "users/notifications.html",
+        {
+            "notifications": notifications.listing(request.user),
+            "unread": notifications.unread_count(request.user),
+        },
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    """Mark one notification read (``id``; then go to its subject when ``next`` is given)
+    or all of them."""
+    raw = request.POST.get("id", "")
+    if raw.isdigit():
+        notifications.mark_read(request.user, [int(raw)])
+    else:
+        notifications.mark_read(request.user)
+        messages.success(request, _("All notifications are marked as read."))
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("users:notifications")
 
 
 @login_required

@@ -570,6 +570,7 @@ PORTICO_RATE_LIMITS = {
     "search_suggest": os.environ.get("RATE_LIMIT_SEARCH_SUGGEST") or "120/m",
     "search_click": os.environ.get("RATE_LIMIT_SEARCH_CLICK") or "60/m",
     "forum_similar": os.environ.get("RATE_LIMIT_FORUM_SIMILAR") or "60/m",
+    "forum_preview": os.environ.get("RATE_LIMIT_FORUM_PREVIEW") or "60/m",
     "support_suggest": os.environ.get("RATE_LIMIT_SUPPORT_SUGGEST") or "60/m",
     "answer_feedback": os.environ.get("RATE_LIMIT_ANSWER_FEEDBACK") or "30/m",
     # The read API (/api/v1/…): per client address without a token (failed token attempts

@@ -49,3 +49,9 @@ def _queue_accepted_notifications(answer: Answer, accepted_by) -> None:
         accepted_by.pk,
         key=f"forum-accepted:{answer.pk}:{accepted_by.pk}",
     )
+
+
+def _queue_follower_notifications(question) -> None:
+    from .. import tasks
+
+    _queue(tasks.notify_followers, question.pk, key=f"forum-followers:{question.pk}")

@@ -16,7 +16,7 @@ from ..models import Answer, ModerationEvent, PostRevision, Question, Watch
 from ..signals import send_post_changed
 from ..visibility import is_moderator, restricted_product_slugs
 from . import history
-from .notify import _queue_mentions
+from .notify import _queue_follower_notifications, _queue_mentions
 from .validation import _check_product, clean_body, clean_title, parse_tags, slug_for, tag_string
 
 
@@ -75,6 +75,7 @@ def ask_question(
     Watch.objects.get_or_create(question=question, user=author, defaults={"created_at": now})
     if notify and question.is_public:
         _queue_mentions("question", question.pk, exclude=[author.pk])
+        _queue_follower_notifications(question)
     send_post_changed(question, "created")
     return question
 

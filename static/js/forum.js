@@ -112,6 +112,74 @@
     input.addEventListener("focus", suggest);
   }
 
+  /* Live Markdown preview: the draft goes to the server's own renderer (the one published
+     posts use, sanitized there) and the HTML it returns is shown in a live region. */
+  function initPreview(section) {
+    var url = section.getAttribute("data-preview-url");
+    var input = document.getElementById(section.getAttribute("data-preview-for"));
+    var output = section.querySelector(".forum-preview__body");
+    var form = input && input.form;
+    var token = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!url || !input || !output || !token || !window.fetch || !window.URLSearchParams || !window.DOMParser) { return; }
+    section.hidden = false;
+    var controller = null;
+    var last = null;
+
+    function message(text, isError) {
+      output.textContent = "";
+      var p = document.createElement("p");
+      p.className = isError ? "form-error" : "meta";
+      p.textContent = text;
+      output.appendChild(p);
+    }
+
+    var update = debounce(function () {
+      var text = input.value;
+      if (text === last) { return; }
+      last = text;
+      if (controller) { controller.abort(); }
+      if (!text.trim()) { message(section.getAttribute("data-preview-empty"), false); return; }
+      controller = window.AbortController ? new window.AbortController() : null;
+      var data = new window.URLSearchParams();
+      data.append("body", text);
+      window.fetch(url, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": token.value },
+        signal: controller && controller.signal
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (json) {
+          if (response.ok && typeof json.html === "string") {
+            // Sanitized by the server; parsed into an inert document (nothing in it runs)
+            // and its nodes moved into the live region.
+            var parsed = new window.DOMParser().parseFromString(json.html, "text/html");
+            output.textContent = "";
+            while (parsed.body.firstChild) {
+              output.appendChild(document.adoptNode(parsed.body.firstChild));
+            }
+            output.setAttribute("data-state", "ready");
+            return;
+          }
+          var error = json.error;
+          if (error && typeof error === "object") { error = error.message; }
+          message(error || section.getAttribute("data-preview-failed"), true);
+          output.setAttribute("data-state", "error");
+          last = null;  // try again on the next change
+        });
+      }).catch(function (error) {
+        if (error && error.name === "AbortError") { return; }
+        message(section.getAttribute("data-preview-failed"), true);
+        last = null;
+      });
+    }, DELAY * 2);
+
+    input.addEventListener("input", update);
+    if (input.value.trim()) { update(); } else { message(section.getAttribute("data-preview-empty"), false); }
+  }
+
+  document.querySelectorAll("[data-forum-preview]").forEach(initPreview);
+
   document.querySelectorAll("form[data-forum-ask]").forEach(function (form) {
     initSimilar(form);
     initTags(form);
