@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from core.params import parse_id
 from segments import policy
 from segments.models import SegmentMembership
 
@@ -71,6 +73,7 @@ def _followed(user) -> dict:
 
 
 @login_required
+@require_safe
 def notification_list(request):
     """The person's notifications, newest first; each subject is checked for access as it
     is shown (``users.notifications.listing``)."""
@@ -92,16 +95,19 @@ def notifications_read(request):
     """Mark one notification read (``id``; then go to its subject when ``next`` is given)
     or all of them."""
     raw = request.POST.get("id", "")
-    if raw.isdigit():
-        notifications.mark_read(request.user, [int(raw)])
+    if raw:
+        pk = parse_id(raw)
+        if pk is None:
+            return HttpResponseBadRequest(_("This notification does not exist."))
+        notifications.mark_read(request.user, [pk])
     else:
         notifications.mark_read(request.user)
         messages.success(request, _("All notifications are marked as read."))
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect("users:notifications")
 
 

@@ -123,8 +123,11 @@ ENDPOINTS = [
     Endpoint("forum:similar", ("q",), method="get"),
     Endpoint("forum:tag_suggestions", ("q",), method="get"),
     Endpoint("forum:index", ("page", "sort", "filter"), method="get"),
+    Endpoint("forum:preview", ("body",)),
+    Endpoint("forum:follow_tag", ("action", "next"), {"tag_slug": "webhooks"}),
     # Knowledge base
     Endpoint("kb:helpful_vote", ("helpful", "comment"), {"article_id": "article"}, json=True),
+    Endpoint("kb:follow_category", ("action", "next"), {"category_id": "category"}),
     # Search
     Endpoint("search_click", ("token", "rank", "item")),
     Endpoint("search", ("q", "page", "sort", "type", "product", "tag"), method="get"),
@@ -146,6 +149,7 @@ ENDPOINTS = [
     Endpoint("users:profile", ("display_name", "declared_products", "declared_role")),
     Endpoint("users:api_token_create", ("name", "scopes", "expires_in")),
     Endpoint("users:api_token_revoke", (), {"token_id": "api_token"}),
+    Endpoint("users:notifications_read", ("id", "next")),
     Endpoint("announcements_account:subscriptions", ("products",)),
     Endpoint("announcements_account:unsubscribe", (), {"token": "token"}),
     Endpoint("account_login", ("login", "password", "remember")),
@@ -162,6 +166,7 @@ READ_ONLY = {
     "forum:question": {"pk": "question", "slug": "x"},
     "forum:profile": {"username": "member"},
     "support:index": {},
+    "users:notifications": {},
     "support:open": {"key": "article:1"},
     "support:done": {},
     "support:ticket": {"number": "ticket"},
@@ -206,7 +211,8 @@ def test_every_portal_url_is_covered():
 
 @pytest.fixture
 def world(home, products, member, other_member):
-    article = make_article(make_category(title="Webhooks"), "Verify webhook signatures")
+    category = make_category(title="Webhooks")
+    article = make_article(category, "Verify webhook signatures")
     question = forum_services.ask_question(
         member,
         title="How do I rotate the webhook signing secret?",
@@ -233,6 +239,7 @@ def world(home, products, member, other_member):
         "answer": answer.pk,
         "other_answer": other_answer.pk,
         "article": article.pk,
+        "category": category.pk,
         "ticket": ticket.number,
         "token": "not-a-token:x",
         "api_token": create_token(member, name="CI")[0].pk,
