@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import permission_required
 from django.utils.decorators import method_decorator
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail import hooks
@@ -29,13 +30,13 @@ class Section:
     """
 
     key: str
-    title: str
-    description: str
+    title: str | Promise  # lazily translated text is welcome
+    description: str | Promise
     template: str
     items: list = field(default_factory=list)
     order: int = 100
     more_url: str = ""
-    more_label: str = ""
+    more_label: str | Promise = ""
 
     @property
     def count(self) -> int:

@@ -20,9 +20,10 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from django.conf import settings
@@ -267,7 +268,7 @@ def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
             encoder = get_encoder(language)
             if encoder.name in vectors:
                 continue
-            vectors[encoder.name] = _query_vector(encoder, text)
+            vectors[encoder.name] = _query_vector(cast(Hashable, encoder), text)
         except EncoderUnavailable as exc:
             logger.info("No query vector for %s: %s", language, exc)
             metrics.increment("search.semantic_unavailable")
