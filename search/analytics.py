@@ -285,11 +285,17 @@ class Report:
         return self.zero_results / self.searches if self.searches else 0.0
 
 
-def report(days: int = 30, limit: int = 25) -> Report:
-    since = timezone.now() - timedelta(days=days)
+def counted_logs(since: datetime, until: datetime | None = None):
+    """The searches the reports count (first pages of a query, not empty ones) since
+    ``since``, each marked ``was_clicked`` when a result was opened from it."""
     logs = SearchLog.objects.filter(created_at__gte=since, page=1).exclude(normalized="")
-    clicked = SearchClick.objects.filter(search=OuterRef("pk"))
-    logs = logs.annotate(was_clicked=Exists(clicked))
+    if until is not None:
+        logs = logs.filter(created_at__lte=until)
+    return logs.annotate(was_clicked=Exists(SearchClick.objects.filter(search=OuterRef("pk"))))
+
+
+def report(days: int = 30, limit: int = 25) -> Report:
+    logs = counted_logs(timezone.now() - timedelta(days=days))
     totals = logs.aggregate(
         searches=Count("pk"),
         zero=Count("pk", filter=Q(result_count=0)),
@@ -345,11 +351,7 @@ def daily(days: int = 30, now=None) -> list[Day]:
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(first, time.min))
-    logs = (
-        SearchLog.objects.filter(created_at__gte=since, created_at__lte=now, page=1)
-        .exclude(normalized="")
-        .annotate(was_clicked=Exists(SearchClick.objects.filter(search=OuterRef("pk"))))
-    )
+    logs = counted_logs(since, now)
     rows = (
         logs.annotate(day=TruncDate("created_at"))
         .values("day")

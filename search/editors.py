@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .models import SearchClick, SearchLog
+from .analytics import counted_logs
+from .models import SearchLog
 
 #: Searches of this many days count.
 DAYS = 30
@@ -49,13 +50,21 @@ class QueryItem:
         return f"{base}?{urlencode(params)}"
 
 
-def _logs(days: int, now=None):
+def _by_query(days: int, now=None, **where):
+    """Searches of the last ``days`` days (type-ahead left out), grouped per query and
+    language: how many, how many were followed by a click, the latest and one spelling."""
     since = (now or timezone.now()) - timedelta(days=days)
     return (
-        SearchLog.objects.filter(created_at__gte=since, page=1)
+        counted_logs(since)
         .exclude(source=SearchLog.Source.SUGGEST)
-        .exclude(normalized="")
-        .annotate(was_clicked=Exists(SearchClick.objects.filter(search=OuterRef("pk"))))
+        .filter(**where)
+        .values("normalized", "language")
+        .annotate(
+            n=Count("pk"),
+            clicks=Count("pk", filter=Q(was_clicked=True)),
+            last=Max("created_at"),
+            shown=Max("query"),
+        )
     )
 
 
@@ -76,33 +85,14 @@ def _items(queryset, reason: str) -> list[QueryItem]:
 
 def zero_result_queries(days: int = DAYS, limit: int = LIMIT, now=None) -> list[QueryItem]:
     """Queries (per language) whose searches found nothing, most searched first."""
-    rows = (
-        _logs(days, now)
-        .filter(result_count=0)
-        .values("normalized", "language")
-        .annotate(
-            n=Count("pk"),
-            clicks=Count("pk", filter=Q(was_clicked=True)),
-            last=Max("created_at"),
-            shown=Max("query"),
-        )
-        .order_by("-n", "-last", "normalized")[:limit]
-    )
+    rows = _by_query(days, now, result_count=0).order_by("-n", "-last", "normalized")[:limit]
     return _items(rows, "zero")
 
 
 def low_click_queries(days: int = DAYS, limit: int = LIMIT, now=None) -> list[QueryItem]:
     """Queries (per language) that found results but whose results were seldom opened."""
     rows = (
-        _logs(days, now)
-        .filter(result_count__gt=0)
-        .values("normalized", "language")
-        .annotate(
-            n=Count("pk"),
-            clicks=Count("pk", filter=Q(was_clicked=True)),
-            last=Max("created_at"),
-            shown=Max("query"),
-        )
+        _by_query(days, now, result_count__gt=0)
         .filter(n__gte=LOW_CLICK_MIN_SEARCHES)
         .order_by("-n", "-last", "normalized")
     )
