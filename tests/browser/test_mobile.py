@@ -101,7 +101,13 @@ def test_code_and_tables_that_scroll_sideways_are_keyboard_regions(browse, artic
     code.focus()
     phone.keyboard.press("ArrowRight")
     phone.keyboard.press("ArrowRight")
-    phone.wait_for_function("document.querySelector('pre').scrollLeft > 0")
+    # Polled from here: the page's policy forbids the string evaluation that
+    # wait_for_function falls back to while it waits.
+    for _attempt in range(50):
+        if phone.evaluate("() => document.querySelector('pre').scrollLeft") > 0:
+            break
+        phone.wait_for_timeout(100)
+    assert phone.evaluate("() => document.querySelector('pre').scrollLeft") > 0
 
     # Wide enough for the code: it is no tab stop and no landmark; it becomes one again
     # when the window narrows.
