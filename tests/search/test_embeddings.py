@@ -340,3 +340,54 @@ def test_embed_bench_measures_size_memory_speed_and_quality(tmp_path):
     for model in MODELS:
         assert report["quality"][model]["tiny"]["MAP"] == 100.0
         assert report["quality"][model]["tiny"]["queries"] == 2
+
+
+# --- Query vectors: kept, and started while the lexical side searches -------------------
+
+
+def test_a_prefetched_query_vector_is_encoded_off_the_calling_thread(settings):
+    from search import vectors
+
+    settings.SEARCH_SEMANTIC = "on"
+    settings.SEARCH_EMBEDDINGS = "auto"
+    text = "how can I cross out words in a reply"
+    vectors.forget_query_vectors()
+    encoder = get_encoder("en")
+    vectors.prefetch_query_vectors(text, ["en", "en-GB"])
+    pending = vectors._query_cache[(encoder, text)]
+    assert pending.result(timeout=60).shape == (encoder.dim,)
+    assert len(vectors._query_cache) == 1  # one model asked once for both codes
+    # The search later asks for it and gets that very vector: nothing encoded twice.
+    assert vectors.query_vectors(text, ["en"])["minilm"] is pending.result()
+    expected = encoder.encode_queries([text])[0]
+    np.testing.assert_allclose(pending.result(), expected, atol=1e-6)
+
+
+def test_a_failed_query_encoding_is_not_kept(tmp_path):
+    from search import vectors
+
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model at all")
+    encoder = _MiniLMElsewhere(broken)
+    vectors.forget_query_vectors()
+    first = vectors._query_future(encoder, "hello", background=True)
+    assert isinstance(first.exception(timeout=60), EncoderUnavailable)
+    assert (encoder, "hello") not in vectors._query_cache
+    again = vectors._query_future(encoder, "hello", background=False)
+    assert again is not first and isinstance(again.exception(), EncoderUnavailable)
+
+
+def test_query_vectors_are_kept_for_a_bounded_number_of_texts(settings, monkeypatch):
+    from search import vectors
+
+    settings.SEARCH_SEMANTIC = "on"
+    settings.SEARCH_EMBEDDINGS = "auto"
+    monkeypatch.setattr(vectors, "QUERY_VECTORS_KEPT", 8)
+    vectors.forget_query_vectors()
+    encoder = get_encoder("en")
+    for number in range(13):
+        assert vectors._query_future(encoder, f"text {number}", background=False).done()
+    vectors._query_future(encoder, "text 5", background=False)  # used again: kept longer
+    vectors._query_future(encoder, "text 13", background=False)
+    kept = {text for _, text in vectors._query_cache}
+    assert kept == {"text 5", *(f"text {n}" for n in range(7, 14))}
