@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from ..schema import SearchDocument, SearchQuery, SearchResults
@@ -131,11 +131,14 @@ class SearchBackend(ABC):
         limit: int = 100,
         floors: dict[str, float] | None = None,
         exempt: Sequence[str] = (),
+        confirmed: Mapping[str, SearchDocument] | None = None,
     ) -> SearchResults:
         """The ``limit`` documents nearest to the query ``vectors`` (``{model: vector}``)
         among those the access terms, filters, required phrases and exclusions of
         ``query`` allow (its text is not matched), none less close than ``floors[model]``
-        but those in ``exempt`` (found lexically); scores are cosines."""
+        but those in ``exempt`` (found lexically); scores are cosines. ``confirmed``:
+        documents by id that ``query`` itself found lexically (so they pass all of its
+        rules), which a backend need not look up again."""
         return SearchResults(total=0, hits=[])
 
     @abstractmethod

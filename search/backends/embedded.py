@@ -35,7 +35,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -469,6 +469,7 @@ class EmbeddedBackend(SearchBackend):
         limit: int = 100,
         floors: dict[str, float] | None = None,
         exempt: Sequence[str] = (),
+        confirmed: Mapping[str, SearchDocument] | None = None,
     ) -> SearchResults:
         version = self.current_version()
         if version is None or not vectors or limit <= 0:
@@ -488,19 +489,25 @@ class EmbeddedBackend(SearchBackend):
             return SearchResults(total=0, hits=[])
         cosines = dict(nearest)
         # The lexical index confirms every hit with the query's own access terms, filters,
-        # required phrases and exclusions: both sides apply exactly the same rules.
-        confirm = SearchQuery(
-            phrases=query.phrases,
-            exclude=query.exclude,
-            access=query.access,
-            filters={**filters, "id": list(cosines)},
-            limit=len(cosines),
-            languages=query.languages,
-        )
+        # required phrases and exclusions: both sides apply exactly the same rules. What
+        # this query found lexically has passed them already.
+        known = {i: confirmed[i] for i in cosines if i in confirmed} if confirmed else {}
+        documents = dict(known)
+        unknown = [i for i in cosines if i not in known]
+        if unknown:
+            confirm = SearchQuery(
+                phrases=query.phrases,
+                exclude=query.exclude,
+                access=query.access,
+                filters={**filters, "id": unknown},
+                limit=len(unknown),
+                languages=query.languages,
+            )
+            documents.update((h.id, h.document) for h in self.search(confirm).hits)
         hits = [
-            SearchHit(id=h.id, score=cosines[h.id], document=h.document, semantic=cosines[h.id])
-            for h in self.search(confirm).hits
-            if h.id in cosines
+            SearchHit(id=i, score=cosines[i], document=document, semantic=cosines[i])
+            for i, document in documents.items()
+            if i in cosines
         ]
         hits.sort(key=lambda h: (-h.score, h.id))
         return SearchResults(total=len(hits), hits=hits)

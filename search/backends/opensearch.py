@@ -43,7 +43,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -638,6 +638,7 @@ class OpenSearchBackend(SearchBackend):
         limit: int = 100,
         floors: dict[str, float] | None = None,
         exempt: Sequence[str] = (),
+        confirmed: Mapping[str, SearchDocument] | None = None,
     ) -> SearchResults:
         """``knn``: the nearest documents the query allows (a ``knn`` query with its
         filter). ``rerank``: cosines of the lexical candidates (``exempt``) that the query

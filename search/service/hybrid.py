@@ -124,11 +124,18 @@ class Hybrid(ServiceBase):
             prefetch_query_vectors(text, languages)
 
     def semantic_hits(
-        self, query: SearchQuery, text: str, *, use: str, limit: int, found: Sequence[str] = ()
+        self,
+        query: SearchQuery,
+        text: str,
+        *,
+        use: str,
+        limit: int,
+        found: Sequence[SearchHit] = (),
     ) -> list[SearchHit] | None:
         """The vector side's candidates for ``query`` (its access, filters, languages),
         or ``None`` when there is none to have (off, unavailable, failed). Documents not
-        ``found`` lexically need a cosine of at least the model's floor (``FLOORS``)."""
+        ``found`` lexically (by ``query`` itself: the backend need not confirm those again)
+        need a cosine of at least the model's floor (``FLOORS``)."""
         from ..vectors import query_vectors, semantic_enabled
 
         if self.semantic_weight(use) <= 0.0 or not semantic_enabled():
@@ -142,7 +149,12 @@ class Hybrid(ServiceBase):
         try:
             floors = None if self.mode == "semantic" else FLOORS
             return backend.vector_search(
-                query, vectors, limit=limit, floors=floors, exempt=found
+                query,
+                vectors,
+                limit=limit,
+                floors=floors,
+                exempt=[h.id for h in found],
+                confirmed={h.id: h.document for h in found},
             ).hits
         except Exception as exc:
             logger.warning(
@@ -210,9 +222,7 @@ class Hybrid(ServiceBase):
         fused = self.engine_fused(query, lexical, text, use=use, limit=limit)
         if fused is not None:
             return fused
-        semantic = self.semantic_hits(
-            query, text, use=use, limit=limit, found=[h.id for h in lexical]
-        )
+        semantic = self.semantic_hits(query, text, use=use, limit=limit, found=lexical)
         if semantic is None:
             return [] if self.mode == "semantic" else lexical
         if self.mode == "semantic":

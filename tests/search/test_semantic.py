@@ -8,6 +8,7 @@ Corpora are tiny: the encoders are real (MiniLM for English) and slow on small m
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 from django.core.checks import run_checks
@@ -158,6 +159,25 @@ def test_the_vector_side_obeys_access_terms(indexed):
     # Filters apply too.
     only = SearchQuery(access=None, filters={"id": ["article:2"]})
     assert [h.id for h in indexed.vector_search(only, vectors, limit=10).hits] == ["article:2"]
+
+
+def test_documents_the_query_found_lexically_are_not_looked_up_again(indexed):
+    vectors = {"minilm": _query_vector("forgot my password, how do I choose a new one")}
+    query = SearchQuery(access=PUBLIC)
+    plain = indexed.vector_search(query, vectors, limit=10).hits
+    lexical = {h.id: h.document for h in plain if h.id == "article:2"}
+    assert lexical, "the password article is among the vector candidates"
+    known = {"article:2": replace(lexical["article:2"], title="as the lexical side read it")}
+    hits = indexed.vector_search(query, vectors, limit=10, confirmed=known).hits
+    assert [(h.id, h.score) for h in hits] == [(h.id, h.score) for h in plain]
+    by_id = {h.id: h.document for h in hits}
+    assert by_id["article:2"] is known["article:2"]  # taken as given, not read again
+    assert by_id["article:3"] == next(h.document for h in plain if h.id == "article:3")
+    # Only what this query's own rules let through counts: the restricted article is
+    # still refused to the public, whatever a caller claims to have confirmed.
+    claimed = {"article:4": replace(lexical["article:2"], id="article:4")}
+    refused = indexed.vector_search(query, vectors, limit=10, confirmed=claimed).hits
+    assert "article:4" not in {h.id for h in refused}
 
 
 def test_hybrid_keeps_lexical_matches_on_top(indexed):
