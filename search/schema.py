@@ -10,6 +10,7 @@ running indexes are rebuilt (``manage.py search_reindex``) before they are writt
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,24 +92,45 @@ class SearchDocument:
     def from_dict(cls, data: dict[str, Any]) -> SearchDocument:
         """Rebuild a document from what a backend stored (tolerates missing fields)."""
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name not in data:
+        for name, kind in _field_kinds():
+            if name not in data:
                 continue
-            value = data[f.name]
-            if f.name in MULTI_VALUED:
+            value = data[name]
+            if kind == "multi":
                 value = [value] if isinstance(value, str) else list(value or [])
-            elif isinstance(value, list):
-                value = value[0] if value else None
-            if f.name in DATE_FIELDS:
-                value = parse_datetime(value)
-            elif f.name in INTEGER_FIELDS:
-                value = int(value or 0)
-            elif f.name in BOOLEAN_FIELDS:
-                value = bool(value)
-            elif value is None and f.type == "str":
-                value = ""
-            values[f.name] = value
+            else:
+                if isinstance(value, list):
+                    value = value[0] if value else None
+                if kind == "date":
+                    value = parse_datetime(value)
+                elif kind == "int":
+                    value = int(value or 0)
+                elif kind == "bool":
+                    value = bool(value)
+                elif kind == "str" and value is None:
+                    value = ""
+            values[name] = value
         return cls(**values)
+
+
+@functools.cache
+def _field_kinds() -> tuple[tuple[str, str], ...]:
+    """``SearchDocument``'s fields and how a stored value becomes theirs (read once: every
+    search hit is rebuilt through ``from_dict``)."""
+    kinds = []
+    for f in dataclasses.fields(SearchDocument):
+        if f.name in MULTI_VALUED:
+            kind = "multi"
+        elif f.name in DATE_FIELDS:
+            kind = "date"
+        elif f.name in INTEGER_FIELDS:
+            kind = "int"
+        elif f.name in BOOLEAN_FIELDS:
+            kind = "bool"
+        else:
+            kind = "str" if f.type == "str" else "other"
+        kinds.append((f.name, kind))
+    return tuple(kinds)
 
 
 def parse_datetime(value) -> datetime | None:
