@@ -341,6 +341,13 @@ def _cached(key: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def derived(kind: str, text: str, compute: Callable[[], Any]) -> Any:
+    """Something else computed from a Markdown source (``kind`` names it), kept like a
+    render: by a hash of the source, the language and ``RENDERER_VERSION``. The value is
+    shared: make it immutable (tuples, frozen dataclasses)."""
+    return _cached(_cache_key(kind, text, ""), compute)
+
+
 def clear_local_cache() -> None:
     """Forget the renders kept in this process (the shared cache keeps its own)."""
     with _local_lock:

@@ -260,11 +260,18 @@ class FaqEntry:
 
 def faq_entries(markdown: str) -> list[FaqEntry]:
     """The questions and answers of a FAQ-style Markdown body (the rule is in the module's
-    docstring), or ``[]`` when the body is not one."""
-    from .markdown import _env, _parser
+    docstring), or ``[]`` when the body is not one. Worked out once per source, like its
+    render (``core.markdown.derived``)."""
+    from .markdown import derived
 
     if not markdown:
         return []
+    return list(derived("faq", markdown, lambda: tuple(_faq_entries(markdown))))
+
+
+def _faq_entries(markdown: str) -> list[FaqEntry]:
+    from .markdown import _env, _parser
+
     lines = markdown.splitlines()
     tokens = _parser().parse(markdown, _env("", None))
     questions: list[tuple[str, int, int]] = []  # (heading text, first line, last line + 1)

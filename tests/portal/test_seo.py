@@ -458,3 +458,23 @@ def test_without_a_request_urls_use_site_url(settings):
     assert seo.absolute_url("/kb/") == "https://help.example.com/kb/"
     assert seo.absolute_url("https://elsewhere.example/x") == "https://elsewhere.example/x"
     assert seo.og_locale("fa") == "fa_IR" and seo.og_locale("ro-RO") == "ro_RO"
+
+
+def test_faq_entries_are_worked_out_once_per_source(monkeypatch):
+    from markdown_it import MarkdownIt
+
+    parses = []
+    original = MarkdownIt.parse
+
+    def counted(self, *args, **kwargs):
+        parses.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(MarkdownIt, "parse", counted)
+    source = FAQ + "\n\n## And one asked only by this test?\n\nIt is."
+    first = seo.faq_entries(source)
+    after_first = len(parses)
+    assert after_first >= 1 and len(first) == 3
+    assert seo.faq_entries(source) == first
+    assert seo.faq_entries(source) == first
+    assert len(parses) == after_first  # read again, never parsed again
