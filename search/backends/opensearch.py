@@ -21,9 +21,10 @@ indexed without a vector. How the vectors are searched is chosen once per proces
   also in a ``knn_vector`` field (``vector_<model>``: HNSW, cosine similarity — the
   encoders' vectors are L2-normalised), and a search is one ``hybrid`` query (the lexical
   query and a ``knn`` query carrying the same access filter) through a search pipeline
-  per use whose ``normalization-processor`` min-max normalises both sides and mixes them
-  with the use's semantic weight (``search.service.hybrid.semantic_weights``), as the
-  embedded backend does in Python. Pipelines are created or updated at the first search
+  per use (and per use and language: a language may have weights of its own) whose
+  ``normalization-processor`` min-max normalises both sides and mixes them with that
+  semantic weight (``search.service.hybrid.semantic_weights``), as the embedded backend
+  does in Python. Pipelines are created or updated at the first search
   or write and at every rebuild.
 - ``rerank``: the cluster has no k-NN (the plugins are absent from ``_cat/plugins``, the
   search pipeline API is missing, or an index with a ``knn_vector`` is refused): the
@@ -52,7 +53,7 @@ import numpy as np
 from opensearchpy import OpenSearch, helpers
 from opensearchpy import exceptions as os_exc
 
-from ..analysis import EXTRA_VARIANTS, VARIANTS, language_of, terms, variant_field
+from ..analysis import EXTRA_VARIANTS, LANGUAGES, VARIANTS, language_of, terms, variant_field
 from ..schema import (
     BOOLEAN_FIELDS,
     DATE_FIELDS,
@@ -135,12 +136,15 @@ def knn_mapping(dimension: int) -> dict:
     }
 
 
-def pipeline_body(use: str, weight: float) -> dict:
-    """The search pipeline of one use: each side min-max normalised, then the weighted
-    arithmetic mean ``(1 - w) * lexical + w * semantic`` (``search.service.hybrid.fuse``)."""
+def pipeline_body(use: str, weight: float, language: str | None = None) -> dict:
+    """The search pipeline of one use (in one ``language``, where it has its own weight):
+    each side min-max normalised, then the weighted arithmetic mean
+    ``(1 - w) * lexical + w * semantic`` (``search.service.hybrid.fuse``)."""
     weight = round(min(1.0, max(0.0, float(weight))), 4)
+    what = f"{use}, {language}" if language else use
     return {
-        "description": f"Portico hybrid search ({use}): lexical and k-NN, semantic weight {weight}",
+        "description": f"Portico hybrid search ({what}): lexical and k-NN, "
+        f"semantic weight {weight}",
         "phase_results_processors": [
             {
                 "normalization-processor": {
@@ -561,19 +565,37 @@ class OpenSearchBackend(SearchBackend):
                 logger.warning("No knn_vector field for %s: %s", model, exc)
         return found
 
-    def pipeline_name(self, use: str) -> str:
-        return f"{self.alias}-hybrid-{use}"
+    def pipeline_name(self, use: str, language: str | None = None) -> str:
+        base = f"{self.alias}-hybrid-{use}"
+        return f"{base}-{language}" if language else base
 
-    @_translate_errors
-    def ensure_pipelines(self, *, force: bool = False) -> dict[str, dict]:
-        """Create or update the search pipeline of each use (``{name: body}``); a pipeline
-        that already says the same is left alone."""
+    def wanted_pipelines(self) -> dict[str, dict]:
+        """``{name: body}``: one pipeline per use (a query in several languages), and one
+        per use and language (``search.service.hybrid.semantic_weights``) — always all of
+        them, so a weight that changes never leaves a pipeline behind."""
         from ..service.hybrid import semantic_weights
 
         wanted = {
             self.pipeline_name(use): pipeline_body(use, weight)
             for use, weight in semantic_weights().items()
         }
+        for language in LANGUAGES:
+            for use, weight in semantic_weights(language).items():
+                wanted[self.pipeline_name(use, language)] = pipeline_body(use, weight, language)
+        return wanted
+
+    def query_pipeline(self, use: str, languages: Sequence[str]) -> str:
+        """The pipeline a query in ``languages`` goes through for ``use``."""
+        from ..service.hybrid import query_language
+
+        language = query_language(languages)
+        return self.pipeline_name(use, language) if language else self.pipeline_name(use)
+
+    @_translate_errors
+    def ensure_pipelines(self, *, force: bool = False) -> dict[str, dict]:
+        """Create or update the search pipeline of each use, and of each use and language
+        (``{name: body}``); a pipeline that already says the same is left alone."""
+        wanted = self.wanted_pipelines()
         if not force and self._pipelines == wanted:
             return wanted
         for name, body in wanted.items():
@@ -819,9 +841,10 @@ class OpenSearchBackend(SearchBackend):
         if body is None:
             return None
         self.ensure_pipelines()
+        pipeline = self.query_pipeline(use, query.languages)
         try:
             response = self.reader.search(
-                index=self.alias, body=body, params={"search_pipeline": self.pipeline_name(use)}
+                index=self.alias, body=body, params={"search_pipeline": pipeline}
             )
         except os_exc.NotFoundError:
             return SearchResults(total=0, hits=[])
@@ -833,16 +856,17 @@ class OpenSearchBackend(SearchBackend):
         # (neural-search's ScoreCombiner), where our fusion counts that side as 0: a
         # document found by meaning alone would otherwise weigh as much as the best
         # lexical match. Its score is scaled by the semantic weight, as ``fuse`` does.
-        weight = self.pipeline_weight(use)
+        weight = self.pipeline_weight(use, pipeline)
         for hit in hits:
             if hit.id not in scores:
                 hit.score *= weight
         hits.sort(key=lambda h: (-h.score, h.id))
         return SearchResults(total=len(hits), hits=hits)
 
-    def pipeline_weight(self, use: str) -> float:
-        """The semantic weight of ``use``'s pipeline (the second of its weights)."""
-        body = (self._pipelines or {}).get(self.pipeline_name(use)) or {}
+    def pipeline_weight(self, use: str, pipeline: str | None = None) -> float:
+        """The semantic weight of ``pipeline`` (default: ``use``'s; the second of its
+        weights)."""
+        body = (self._pipelines or {}).get(pipeline or self.pipeline_name(use)) or {}
         for processor in body.get("phase_results_processors", []):
             combination = processor.get("normalization-processor", {}).get("combination", {})
             weights = combination.get("parameters", {}).get("weights") or []

@@ -39,7 +39,8 @@ def check_embedding_settings(app_configs, **kwargs):
         problems.append(
             Error(
                 f"SEARCH_SEMANTIC_WEIGHTS: {exc}",
-                hint="Write use=weight pairs, e.g. search=0.5,similar=0.6.",
+                hint="Write use=weight or language:use=weight pairs, "
+                "e.g. search=0.5,ro:similar=0.6.",
                 id="portico.E025",
             )
         )

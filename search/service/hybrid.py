@@ -2,7 +2,8 @@
 
 Each side's scores are min-max normalised over its own candidates (the best 1, the
 worst 0) and mixed with a weight per use — the search page, similar questions, support
-suggestions, related articles (``SEARCH_SEMANTIC_WEIGHTS``)::
+suggestions, related articles — and, where it differs, per language of the query
+(``SEARCH_SEMANTIC_WEIGHTS``, ``semantic_weights``)::
 
     score = (1 - w) * lexical + w * semantic      (a side that did not find it: 0)
 
@@ -25,6 +26,7 @@ from django.conf import settings
 
 from core import metrics
 
+from ..analysis import LANGUAGES, language_of
 from ..schema import SearchHit, SearchQuery
 from .base import ServiceBase
 
@@ -32,6 +34,13 @@ logger = logging.getLogger(__name__)
 
 #: Uses of search and their default semantic weight (tuned on the benchmarks' dev splits).
 DEFAULT_WEIGHTS = {"search": 0.5, "similar": 0.8, "suggestions": 0.8, "related": 0.5}
+#: A language's own default weights, where they differ from the use's. Romanian words meet
+#: their forms through stemming and diacritic folding, and its encoder (e5-small) is no
+#: better than that: ro-sts dev MAP 86.1 at 0.8, 87.0 at 0.4–0.6 (README, "Semantic and
+#: hybrid"). English and Persian keep 0.8.
+LANGUAGE_WEIGHTS: dict[str, dict[str, float]] = {
+    "ro": {"similar": 0.5, "suggestions": 0.5},
+}
 #: The least cosine a document found by meaning alone needs, per model: below it, it is
 #: not about the query (e5's cosines crowd into 0.7–0.9, MiniLM's spread around 0).
 FLOORS = {"minilm": 0.25, "e5-small": 0.8}
@@ -39,25 +48,48 @@ FLOORS = {"minilm": 0.25, "e5-small": 0.8}
 MODES = ("hybrid", "lexical", "semantic")
 
 
-def semantic_weights() -> dict[str, float]:
-    """``DEFAULT_WEIGHTS`` with ``SEARCH_SEMANTIC_WEIGHTS`` (``"search=0.5,similar=0.7"``)
-    applied; a weight outside 0..1 or a use not listed is refused by a system check."""
+def semantic_weights(language: str | None = None) -> dict[str, float]:
+    """The semantic weight of each use for a query in ``language`` (``None``: several
+    languages or unknown). From the least to the most specific, the later winning:
+    ``DEFAULT_WEIGHTS``, ``LANGUAGE_WEIGHTS[language]``, the setting's ``use=weight``
+    entries, its ``language:use=weight`` entries (``SEARCH_SEMANTIC_WEIGHTS``, e.g.
+    ``"search=0.5,ro:similar=0.6"``): what the setting says always beats a built-in
+    default. A weight outside 0..1, or an unknown use or language, is refused by a system
+    check."""
+    configured = parse_weights(getattr(settings, "SEARCH_SEMANTIC_WEIGHTS", ""))
     weights = dict(DEFAULT_WEIGHTS)
-    weights.update(parse_weights(getattr(settings, "SEARCH_SEMANTIC_WEIGHTS", "")))
+    code = language_of(language) if language else None
+    if code is not None:
+        weights.update(LANGUAGE_WEIGHTS.get(code, {}))
+    weights.update({use: w for use, w in configured.items() if ":" not in use})
+    if code is not None:
+        prefix = f"{code}:"
+        weights.update(
+            {use[len(prefix) :]: w for use, w in configured.items() if use.startswith(prefix)}
+        )
     return weights
 
 
+def query_language(languages: Sequence[str]) -> str | None:
+    """The one language of a query's ``languages`` (``None`` when it spans several)."""
+    codes = {language_of(code) for code in languages}
+    return codes.pop() if len(codes) == 1 else None
+
+
 def parse_weights(spec: str) -> dict[str, float]:
-    """``"search=0.5,similar=0.7"`` → ``{"search": 0.5, "similar": 0.7}``; raises
-    ``ValueError`` on a use that does not exist or a weight outside 0..1."""
+    """``"search=0.5,ro:similar=0.7"`` → ``{"search": 0.5, "ro:similar": 0.7}``; raises
+    ``ValueError`` on a use or language that does not exist or a weight outside 0..1."""
     weights: dict[str, float] = {}
     for item in str(spec or "").split(","):
         if not item.strip():
             continue
-        use, _, value = item.partition("=")
-        use = use.strip().lower()
+        key, _, value = item.partition("=")
+        language, _, use = key.strip().lower().rpartition(":")
         if use not in DEFAULT_WEIGHTS:
             raise ValueError(f"Unknown use {use!r} (known: {', '.join(DEFAULT_WEIGHTS)}).")
+        if language and language not in LANGUAGES:
+            raise ValueError(f"Unknown language {language!r} (known: {', '.join(LANGUAGES)}).")
+        use = f"{language}:{use}" if language else use
         try:
             weight = float(value)
         except ValueError:
@@ -107,12 +139,13 @@ class Hybrid(ServiceBase):
 
     mode: str = "hybrid"
 
-    def semantic_weight(self, use: str) -> float:
+    def semantic_weight(self, use: str, languages: Sequence[str] = ()) -> float:
+        """The vector side's weight for ``use`` and a query in ``languages``."""
         if self.mode == "lexical":
             return 0.0
         if self.mode == "semantic":
             return 1.0
-        return semantic_weights().get(use, 0.0)
+        return semantic_weights(query_language(languages)).get(use, 0.0)
 
     def prefetch(self, text: str, languages: Sequence[str], *, use: str) -> None:
         """Start encoding ``text`` while the lexical side searches (``combine`` then finds
@@ -138,7 +171,7 @@ class Hybrid(ServiceBase):
         need a cosine of at least the model's floor (``FLOORS``)."""
         from ..vectors import query_vectors, semantic_enabled
 
-        if self.semantic_weight(use) <= 0.0 or not semantic_enabled():
+        if self.semantic_weight(use, query.languages) <= 0.0 or not semantic_enabled():
             return None
         backend = self.backend
         if not getattr(backend, "supports_vectors", False):
@@ -185,7 +218,7 @@ class Hybrid(ServiceBase):
         backend = self.backend
         if (
             self.mode != "hybrid"
-            or self.semantic_weight(use) <= 0.0
+            or self.semantic_weight(use, query.languages) <= 0.0
             or not semantic_enabled()
             or not hasattr(backend, "hybrid_search")
             or not getattr(backend, "supports_vectors", False)
@@ -227,4 +260,4 @@ class Hybrid(ServiceBase):
             return [] if self.mode == "semantic" else lexical
         if self.mode == "semantic":
             return fuse([], semantic, 1.0)
-        return fuse(lexical, semantic, self.semantic_weight(use))
+        return fuse(lexical, semantic, self.semantic_weight(use, query.languages))

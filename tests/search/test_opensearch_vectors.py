@@ -29,7 +29,7 @@ from search.ranking import Person
 from search.schema import SearchQuery
 from search.service import SearchRequest, SearchService
 from search.service.hybrid import DEFAULT_WEIGHTS, semantic_weights
-from tests.search.support import CLUSTER_URL, make_backend, unique_prefix
+from tests.search.support import CLUSTER_URL, doc, make_backend, unique_prefix
 from tests.search.test_semantic import INSIDERS, PUBLIC, corpus, similar
 
 pytestmark = pytest.mark.django_db
@@ -334,7 +334,10 @@ def knn_indexed(knn):
 
 
 def _hybrid_requests(cluster, use: str) -> list[dict]:
-    return [s for s in cluster.searches if s["params"].get("search_pipeline", "").endswith(use)]
+    """The hybrid searches sent through ``use``'s pipelines (any language's)."""
+    return [
+        s for s in cluster.searches if f"-hybrid-{use}" in s["params"].get("search_pipeline", "")
+    ]
 
 
 def test_a_cluster_with_knn_gets_knn_fields_and_a_pipeline_per_use(knn, knn_cluster):
@@ -346,6 +349,48 @@ def test_a_cluster_with_knn_gets_knn_fields_and_a_pipeline_per_use(knn, knn_clus
     assert properties["vector_minilm"]["dimension"] == 384
     for use, weight in DEFAULT_WEIGHTS.items():
         assert knn_cluster.pipelines[knn.pipeline_name(use)] == pipeline_body(use, weight)
+
+
+def test_a_language_with_a_weight_of_its_own_has_its_own_pipeline(semantic):
+    backend = offline_backend()
+    wanted = backend.wanted_pipelines()
+    for use, weight in DEFAULT_WEIGHTS.items():
+        assert wanted[backend.pipeline_name(use)] == pipeline_body(use, weight)
+    # One per use and language too; Romanian's similar questions lean less on vectors.
+    for language in ("en", "fa", "ro"):
+        for use, weight in semantic_weights(language).items():
+            name = backend.pipeline_name(use, language)
+            assert wanted[name] == pipeline_body(use, weight, language)
+    assert semantic_weights("ro")["similar"] < semantic_weights("en")["similar"]
+    assert backend.query_pipeline("similar", ["ro"]) == backend.pipeline_name("similar", "ro")
+    assert backend.query_pipeline("similar", ["en", "ro"]) == backend.pipeline_name("similar")
+
+
+def test_a_romanian_question_goes_through_the_romanian_pipeline(knn, knn_cluster, semantic):
+    knn.ensure_index()
+    knn.upsert(
+        [
+            *corpus(),
+            doc(
+                7,
+                "Resetarea parolei",
+                text="Alegeți o parolă nouă din pagina de conectare.",
+                locale="ro",
+            ),
+        ]
+    )
+    knn.refresh()
+    service = SearchService(knn, verify=False)
+    found = service.similar(
+        "am uitat parola", None, person=Person(access=PUBLIC), language="ro", types=["article"]
+    )
+    assert [r.id for r in found][:1] == ["article:7"]
+    sent = [s["params"].get("search_pipeline") for s in knn_cluster.searches]
+    assert knn.pipeline_name("similar", "ro") in sent
+    similar(service, "forgot my password")
+    assert [s["params"].get("search_pipeline") for s in knn_cluster.searches][-1] == (
+        knn.pipeline_name("similar", "en")
+    )
 
 
 def test_pipelines_follow_the_weights_at_a_rebuild(knn, knn_cluster, semantic):
@@ -449,7 +494,8 @@ def test_a_refused_hybrid_query_leaves_lexical_search(knn_indexed, knn_cluster, 
     assert metrics.snapshot().get("search.semantic_unavailable", 0) > before
     # The next rebuild (or process) puts them back.
     knn_indexed.switch_to(knn_indexed.current_version())
-    assert len(knn_cluster.pipelines) == len(DEFAULT_WEIGHTS)
+    assert set(knn_cluster.pipelines) == set(knn_indexed.wanted_pipelines())
+    assert len(knn_cluster.pipelines) == len(DEFAULT_WEIGHTS) * 4  # per use, and per language
 
 
 def test_a_missing_encoder_leaves_lexical_search_on_knn(knn_indexed, semantic):

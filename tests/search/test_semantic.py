@@ -19,7 +19,7 @@ from search.backends.vectorstore import FILE_NAME, VectorStore
 from search.ranking import Person
 from search.schema import SearchHit, SearchQuery
 from search.service import SearchService
-from search.service.hybrid import fuse, parse_weights
+from search.service.hybrid import fuse, parse_weights, query_language, semantic_weights
 from search.vectors import VectorCache, embed_documents
 from tests.search import test_access
 from tests.search.support import BACKENDS, doc, make_backend
@@ -254,6 +254,48 @@ def test_weights_and_switch_are_checked_at_start(settings):
     settings.SEARCH_SEMANTIC = "maybe"
     ids = {m.id for m in run_checks()}
     assert {"portico.E024", "portico.E025"} <= ids
+
+
+def test_a_language_can_have_its_own_weights(settings):
+    settings.SEARCH_SEMANTIC_WEIGHTS = ""
+    # Built in: Romanian leans less on its vectors than English and Persian do.
+    assert semantic_weights("ro")["similar"] == 0.5
+    assert semantic_weights("ro-RO")["suggestions"] == 0.5
+    assert semantic_weights("en")["similar"] == semantic_weights("fa")["similar"] == 0.8
+    assert semantic_weights(None)["similar"] == 0.8  # several languages: the use's weight
+    assert semantic_weights("ro")["search"] == semantic_weights()["search"]
+    # What the setting says beats the built-in defaults; its language entries beat its uses.
+    settings.SEARCH_SEMANTIC_WEIGHTS = "similar=0.7"
+    assert semantic_weights("ro")["similar"] == semantic_weights("en")["similar"] == 0.7
+    settings.SEARCH_SEMANTIC_WEIGHTS = "similar=0.7, RO:similar=0.6, fa:search=0.4"
+    assert semantic_weights("ro")["similar"] == 0.6
+    assert semantic_weights("en")["similar"] == 0.7
+    assert (semantic_weights("fa")["search"], semantic_weights("en")["search"]) == (0.4, 0.5)
+    assert parse_weights("ro:similar=0.6") == {"ro:similar": 0.6}
+    for bad in ("de:similar=0.5", "ro:typeahead=0.5", "ro:similar=1.5"):
+        with pytest.raises(ValueError):
+            parse_weights(bad)
+    assert (query_language(["ro"]), query_language(["fa-IR"])) == ("ro", "fa")
+    assert query_language(["en", "ro"]) is None
+
+
+def test_a_query_is_fused_with_its_languages_weight(indexed, settings):
+    service = SearchService(indexed, verify=False)
+    settings.SEARCH_SEMANTIC_WEIGHTS = "similar=0.8,ro:similar=0.3"
+    assert service.semantic_weight("similar", ("ro",)) == 0.3
+    assert service.semantic_weight("similar", ("en",)) == 0.8
+    assert service.semantic_weight("similar", ("en", "ro")) == 0.8
+    # A paraphrase with no word in common ranks by meaning alone, in either language...
+    assert similar(service, "how can I cross out my text")[:1] == ["article:1"]
+    # ... and with the Romanian weight at 0 the vector side is not asked at all.
+    settings.SEARCH_SEMANTIC_WEIGHTS = "ro:similar=0"
+    query = SearchQuery(access=PUBLIC, languages=("ro",))
+    assert (
+        service.semantic_hits(query, "how can I cross out my text", use="similar", limit=5) is None
+    )
+    assert service.semantic_hits(
+        SearchQuery(access=PUBLIC, languages=("en",)), "cross out text", use="similar", limit=5
+    )
 
 
 def _query_vector(text):
