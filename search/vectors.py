@@ -60,6 +60,22 @@ def passage_text(document: SearchDocument) -> str:
     return text[:PASSAGE_CHARS]
 
 
+#: Letters people type in two forms, written one way before encoding (the lexical side's
+#: analysis unifies them too, ``search.analysis``): Romanian ş/ţ with a cedilla (old
+#: keyboards) as ș/ț with the comma below; Persian typed on an Arabic layout, ي/ك, as ی/ک.
+_ENCODER_LETTERS = {
+    "ro": str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"}),
+    "fa": str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"}),
+}
+
+
+def encoder_text(text: str, language: str) -> str:
+    """``text`` as the encoder of ``language`` reads it: one form of each letter that is
+    typed two ways (a query typed with cedillas meets documents written with commas)."""
+    table = _ENCODER_LETTERS.get(language_of(language))
+    return text.translate(table) if table else text
+
+
 def content_key(model_version: str, text: str) -> str:
     return hashlib.sha256(f"{model_version}\n{text}".encode()).hexdigest()
 
@@ -200,7 +216,7 @@ def embed_documents(
             stats.failed += len(docs)
             logger.warning("Indexing %s documents without vectors: %s", len(docs), exc)
             continue
-        texts = {d.id: passage_text(d) for d in docs}
+        texts = {d.id: encoder_text(passage_text(d), language) for d in docs}
         keys = {d.id: content_key(version, texts[d.id]) for d in docs}
         known: dict[str, np.ndarray] = {}
         if cache is not None:
@@ -343,7 +359,9 @@ def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
             encoder = get_encoder(language)
             if encoder.name in vectors:
                 continue
-            vectors[encoder.name] = _query_vector(cast(Hashable, encoder), text)
+            vectors[encoder.name] = _query_vector(
+                cast(Hashable, encoder), encoder_text(text, language)
+            )
         except EncoderUnavailable as exc:
             logger.info("No query vector for %s: %s", language, exc)
             metrics.increment("search.semantic_unavailable")

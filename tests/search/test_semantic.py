@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from django.core.checks import run_checks
 
@@ -20,7 +21,7 @@ from search.ranking import Person
 from search.schema import SearchHit, SearchQuery
 from search.service import SearchService
 from search.service.hybrid import fuse, parse_weights, query_language, semantic_weights
-from search.vectors import VectorCache, embed_documents
+from search.vectors import VectorCache, embed_documents, encoder_text, query_vectors
 from tests.search import test_access
 from tests.search.support import BACKENDS, doc, make_backend
 
@@ -119,6 +120,31 @@ def test_embedding_is_cached_by_content_hash(semantic, tmp_path):
     documents[0].title = "Cross out text"
     _, stats = embed_documents(documents, cache)
     assert (stats.embedded, stats.cached) == (1, 1)
+
+
+def test_letters_typed_two_ways_reach_the_encoder_one_way(semantic):
+    assert encoder_text("Aceşti paşi ţin", "ro") == "Acești pași țin"
+    assert encoder_text("ŞI ŢARA", "ro-RO") == "ȘI ȚARA"
+    assert encoder_text("كيف يمكنني", "fa") == "کیف یمکننی"
+    assert encoder_text("Beşiktaş", "en") == "Beşiktaş"  # other languages as written
+    # A question typed with cedillas is the question typed with commas, on both sides.
+    typed, written = (
+        "Cum îmi schimb setările contului şi ţara?",
+        "Cum îmi schimb setările contului și țara?",
+    )
+    assert np.array_equal(
+        query_vectors(typed, ["ro"])["e5-small"], query_vectors(written, ["ro"])["e5-small"]
+    )
+    found, _stats = embed_documents(
+        [
+            doc(1, typed, locale="ro"),
+            doc(2, written, locale="ro"),
+            doc(3, "كتاب", locale="fa"),
+            doc(4, "کتاب", locale="fa"),
+        ]
+    )
+    assert np.array_equal(found["article:1"].vector, found["article:2"].vector)
+    assert np.array_equal(found["article:3"].vector, found["article:4"].vector)
 
 
 def test_an_encoder_failure_never_blocks_lexical_indexing(semantic, request, tmp_path, caplog):
