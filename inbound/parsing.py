@@ -55,24 +55,8 @@ _QUOTE_CONTAINERS = (
     ".moz-signature",
     "div[data-marker='__QUOTED_TEXT__']",
 )
-_BLOCKS = [
-    "p",
-    "div",
-    "br",
-    "li",
-    "tr",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "pre",
-    "table",
-    "ul",
-    "ol",
-    "hr",
-]
+_PARAGRAPHS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "ul", "ol", "hr"]
+_LINES = ["div", "li", "tr"]
 
 
 @dataclass
@@ -191,7 +175,9 @@ def html_to_text(html: str) -> str:
             tag.decompose()
     for tag in soup.find_all("br"):
         tag.replace_with("\n")
-    for tag in soup.find_all(_BLOCKS):
+    for tag in soup.find_all(_PARAGRAPHS):
+        tag.insert_after("\n\n")
+    for tag in soup.find_all(_LINES):
         tag.insert_after("\n")
     text = soup.get_text()
     lines = [" ".join(line.split()) for line in text.splitlines()]
