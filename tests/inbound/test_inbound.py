@@ -62,7 +62,13 @@ def test_the_endpoint_refuses_oversized_mail(client, settings, support_mail, fil
 
 
 def test_a_posted_reply_lands_once(
-    client, committed, support_mail, file_ticket, customer, agent, django_capture_on_commit_callbacks
+    client,
+    committed,
+    support_mail,
+    file_ticket,
+    customer,
+    agent,
+    django_capture_on_commit_callbacks,
 ):
     ticket = file_ticket(customer, notify=False)
     services.assign(ticket, agent, agent)
@@ -105,7 +111,9 @@ def test_a_provider_form_post_works_too(client, support_mail, file_ticket, custo
 )
 def test_automatic_replies_are_ignored(support_mail, file_ticket, customer, headers):
     ticket = file_ticket(customer, notify=False)
-    record = process_inbound(reply_to(ticket, customer, text="I am out of office.", headers=headers))
+    record = process_inbound(
+        reply_to(ticket, customer, text="I am out of office.", headers=headers)
+    )
     assert record.outcome == "ignored"
     assert not TicketMessage.objects.filter(ticket=ticket).exists()
 
@@ -130,7 +138,9 @@ def test_system_senders_and_our_own_address_are_ignored(support_mail, products, 
 def test_a_sender_is_limited_per_hour(settings, support_mail, file_ticket, customer):
     settings.SUPPORT_INBOUND_PER_HOUR = 2
     ticket = file_ticket(customer, notify=False)
-    outcomes = [process_inbound(reply_to(ticket, customer, text=f"Try {n}")).outcome for n in range(3)]
+    outcomes = [
+        process_inbound(reply_to(ticket, customer, text=f"Try {n}")).outcome for n in range(3)
+    ]
     assert outcomes == ["reply", "reply", "ignored"]
     assert InboundMessage.objects.order_by("pk").last().reason.startswith("more than 2 messages")
 
@@ -219,13 +229,18 @@ def test_a_new_email_gets_suggestions_first_then_a_ticket(
         assert email.reply_to == [reply_address.address(ticket)]
         assert email.alternatives[0][1] == "text/html"
     assert content["article"].title in suggestions.body
-    assert "Quillwhistle" not in suggestions.body and content["restricted"].title not in suggestions.body
+    assert (
+        "Quillwhistle" not in suggestions.body
+        and content["restricted"].title not in suggestions.body
+    )
     html = suggestions.alternatives[0][0]
     assert content["article"].title in html
 
     # "This solved it": the link asks first (a link checker changes nothing) …
     solved_url = next(
-        line.split(" ")[-1] for line in suggestions.body.splitlines() if "/support/email/solved/" in line
+        line.split(" ")[-1]
+        for line in suggestions.body.splitlines()
+        if "/support/email/solved/" in line
     )
     path = solved_url[solved_url.index("/support/") :]
     from django.test import Client

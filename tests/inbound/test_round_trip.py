@@ -33,7 +33,9 @@ def test_an_emailed_answer_lands_in_the_thread_once(
     assert "<link" not in html and "<img" not in html and "https://fonts" not in html
     token = reply_address.token(ticket)
     assert sent["Reply-To"] == f"support+{token}@portico.test"
-    assert sent["Message-ID"] == f"<ticket-{ticket.pk}.reply-{ticket.messages.get().pk}@portico.test>"
+    assert (
+        sent["Message-ID"] == f"<ticket-{ticket.pk}.reply-{ticket.messages.get().pk}@portico.test>"
+    )
     assert sent["References"] == f"<ticket-{ticket.pk}@portico.test>"
 
     # The customer answers it, quoting it, with a log file (kept) and a program (refused).
