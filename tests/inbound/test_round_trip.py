@@ -3,6 +3,7 @@
 client into the support mailbox, ``fetch_support_mail`` reads it into the ticket."""
 
 import imaplib
+import io
 
 import pytest
 from django.core.management import call_command
@@ -53,7 +54,7 @@ def test_an_emailed_answer_lands_in_the_thread_once(
     )
     imap_append(*mailbox, answer)
     outgoing.clear()
-    committed(call_command, "fetch_support_mail", stdout=open("/dev/null", "w"))
+    committed(call_command, "fetch_support_mail", stdout=io.StringIO())
 
     reply = TicketMessage.objects.get(ticket=ticket, from_agent=False)
     assert reply.author == customer and not reply.is_internal
@@ -70,9 +71,9 @@ def test_an_emailed_answer_lands_in_the_thread_once(
     assert imap_unseen(*mailbox) == []
 
     # Reading the mailbox again adds nothing; the same message again is a duplicate.
-    committed(call_command, "fetch_support_mail", stdout=open("/dev/null", "w"))
+    committed(call_command, "fetch_support_mail", stdout=io.StringIO())
     imap_append(*mailbox, answer)
-    committed(call_command, "fetch_support_mail", stdout=open("/dev/null", "w"))
+    committed(call_command, "fetch_support_mail", stdout=io.StringIO())
     assert TicketMessage.objects.filter(ticket=ticket).count() == 2
     assert InboundMessage.objects.count() == 1
     assert len(outgoing.to(agent.email)) == 1
@@ -97,7 +98,7 @@ def test_handled_messages_can_be_moved_to_a_folder(
             text="Our CSV export always stops at exactly 10,000 rows.",
         ),
     )
-    committed(call_command, "fetch_support_mail", stdout=open("/dev/null", "w"))
+    committed(call_command, "fetch_support_mail", stdout=io.StringIO())
     assert imap_unseen(host, port) == []
     assert len(imap_unseen(host, port, "Handled")) == 1
     assert InboundMessage.objects.get().outcome == "ticket"
