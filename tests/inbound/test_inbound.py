@@ -292,3 +292,16 @@ def test_no_reply_address_while_the_channel_is_off(committed, file_ticket, custo
     assert mail.outbox[0].reply_to == []
     assert mail.outbox[0].extra_headers["Message-ID"].startswith("<ticket-")
     assert UserFactory  # the factory is shared with the other tests
+
+
+def test_an_emailed_reply_is_a_ticket_reply_for_webhooks(support_mail, file_ticket, customer):
+    from webhooks.models import Delivery, Endpoint
+
+    endpoint = Endpoint.objects.create(
+        url="https://hooks.example.com/in", events=["ticket.replied"]
+    )
+    ticket = file_ticket(customer, notify=False)
+    process_inbound(reply_to(ticket, customer))
+    delivery = Delivery.objects.get(endpoint=endpoint)
+    assert delivery.event == "ticket.replied"
+    assert delivery.payload["data"]["ticket"]["number"] == ticket.number
