@@ -182,8 +182,8 @@ def _reply(parsed: InboundEmail, ticket_id: int, signature: str) -> tuple[Ticket
         raise Refused("the reply address is not valid (forged, or for another requester)")
     if not _is_requester_address(ticket, parsed.sender):
         raise Refused(f"the sender is not the requester of {ticket.reference}")
-    files, refused = _files(parsed)
-    with translation.override(ticket.language):
+    with translation.override(ticket.language):  # refused files are named in its language
+        files, refused = _files(parsed)
         text = parsed.text or (_("(Files sent by email.)") if files else "")
         body = _with_refused(text, refused)
     if not ticket.accepts_replies:
@@ -255,8 +255,8 @@ def _new_request(parsed: InboundEmail) -> tuple[Ticket, str]:
         if len(parsed.text) >= services.DESCRIPTION_MIN
         else (f"{subject}\n\n{parsed.text}".strip())
     )
-    files, refused = _files(parsed)
     with translation.override(language):
+        files, refused = _files(parsed)
         description = _with_refused(description, refused)[: services.DESCRIPTION_MAX]
     flow = services.start_flow(user, product=product)
     query = f"{subject} {parsed.text}"

@@ -54,12 +54,6 @@ def _threading(ticket: Ticket, local: str) -> dict:
     return {"thread_id": mail.message_id(f"ticket-{ticket.pk}.{local}"), "references": [root]}
 
 
-def _customer_email_options(ticket: Ticket) -> dict:
-    """What every email to the customer about ``ticket`` carries besides its content."""
-    address = reply_address.address(ticket)
-    return {"reply_to": address}
-
-
 def _mark_notified(message: TicketMessage) -> bool:
     """Record that ``message``'s email went out; ``False`` if it already had."""
     unsent = TicketMessage.objects.filter(pk=message.pk, notified_at__isnull=True)
@@ -100,7 +94,7 @@ def send_customer_reply(message_id: int) -> int:
                 "ticket_url": mail.absolute_url(ticket.get_absolute_url()),
                 "reply_by_email": reply_address.enabled(),
             },
-            **_customer_email_options(ticket),
+            reply_to=reply_address.address(ticket),
             **_threading(ticket, f"reply-{message.pk}"),
         )
         return int(mail.send_once(email, record=lambda: _mark_notified(message)))
@@ -171,7 +165,7 @@ def send_confirmation(ticket_id: int) -> int:
                 "ticket_url": mail.absolute_url(ticket.get_absolute_url()),
                 "reply_by_email": reply_address.enabled(),
             },
-            **_customer_email_options(ticket),
+            reply_to=reply_address.address(ticket),
             **_threading(ticket, ""),
         )
         confirmed = Ticket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=True)

@@ -18,6 +18,8 @@ import re
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core import mail
+
 SALT = "tickets.reply-address"
 SIGNATURE_LENGTH = 20
 TOKEN = r"(\d{1,12})-([0-9a-f]{" + str(SIGNATURE_LENGTH) + "})"
@@ -77,6 +79,4 @@ def verify(ticket, signature: str) -> bool:
 def thread_root(ticket) -> str:
     """The Message-ID of the first email about ``ticket`` (the receipt); every later email
     refers to it, so mail clients keep the conversation together."""
-    from core import mail
-
     return mail.message_id(f"ticket-{ticket.pk}")
