@@ -31,6 +31,7 @@ urlpatterns = [
     path("feedback/", include("kb.urls")),
     path("feeds/", include("announcements.urls")),
     path("community/", include("forum.urls")),
+    path("support/", include("inbound.urls")),
     path("support/", include("tickets.urls")),
     path("", include("search.urls")),
     path("", include("api.urls")),

@@ -7,10 +7,13 @@ Announcements, the forum and support build their emails here:
 - ``unsubscribe_token`` / ``read_unsubscribe_token``: one signed-token scheme
   (``django.core.signing``), salted per purpose so a token for one list never works for
   another;
-- ``build_email``: text from a template, an optional HTML alternative, the subject
-  prefixed with the site's name, ``Auto-Submitted`` and, for lists, the one-click
-  ``List-Unsubscribe`` headers (RFC 8058); everything is rendered in the recipient's
-  language (their ``language`` when the account has one, the site's otherwise);
+- ``build_email``: text from a template, an optional HTML alternative (``html_template``,
+  which usually extends ``email/base.html``: the portal's look, inline CSS only, no remote
+  images or fonts), the subject prefixed with the site's name, ``Auto-Submitted``, an
+  optional ``Reply-To`` and threading headers (``Message-ID``, ``In-Reply-To``,
+  ``References``: see ``message_id``) and, for lists, the one-click ``List-Unsubscribe``
+  headers (RFC 8058); everything is rendered in the recipient's language (their
+  ``language`` when the account has one, the site's otherwise);
 - ``send_once`` / ``send_all``: an email goes out together with the record that it went
   out, in one transaction, so a retried task never emails anyone twice.
 """
@@ -18,7 +21,8 @@ Announcements, the forum and support build their emails here:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -74,6 +78,21 @@ def read_unsubscribe_token(token: str, purpose: str):
     return (user, data) if user else None
 
 
+# --- Threading ------------------------------------------------------------------------
+
+
+def mail_domain() -> str:
+    """The domain our Message-IDs carry: the one of ``DEFAULT_FROM_EMAIL``."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def message_id(local: str) -> str:
+    """A stable ``<local@domain>`` Message-ID: the same ``local`` (``ticket-12.reply-40``)
+    always gives the same id, so a mail client threads every email of one conversation."""
+    return f"<{local}@{mail_domain()}>"
+
+
 # --- Building ---------------------------------------------------------------------------
 
 
@@ -92,16 +111,22 @@ def build_email(
     subject_template: str | None = None,
     html_template: str | None = None,
     unsubscribe_url: str | None = None,
+    reply_to: str | None = None,
+    thread_id: str | None = None,
+    references: Sequence[str] = (),
     connection=None,
 ) -> EmailMultiAlternatives:
     """One email to ``user``, rendered in their language.
 
     ``subject`` is a (lazily) translated string, formatted with ``subject_params``; or
-    ``subject_template`` renders it. The templates get ``context`` plus ``user`` and
-    ``site_name``. With ``unsubscribe_url`` the email carries the one-click
-    ``List-Unsubscribe`` headers.
+    ``subject_template`` renders it. The templates get ``context`` plus ``user``,
+    ``site_name`` and ``portal_url``; ``html_template`` renders the HTML alternative. With
+    ``unsubscribe_url`` the email carries the one-click ``List-Unsubscribe`` headers; with
+    ``reply_to`` a ``Reply-To``; ``thread_id`` (a ``message_id``) becomes its
+    ``Message-ID`` and ``references`` (earlier Message-IDs of the conversation, oldest
+    first) its ``In-Reply-To`` and ``References``.
     """
-    context = {**context, "user": user, "site_name": settings.SITE_NAME}
+    context = {**context, "user": user, "site_name": settings.SITE_NAME, "portal_url": base_url()}
     with translation.override(recipient_language(user)):
         if subject_template:
             subject = render_to_string(subject_template, context)
@@ -116,10 +141,16 @@ def build_email(
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     headers["Auto-Submitted"] = "auto-generated"
+    if thread_id:
+        headers["Message-ID"] = thread_id
+    if references:
+        headers["In-Reply-To"] = references[-1]
+        headers["References"] = " ".join(references)
     message = EmailMultiAlternatives(
         subject=f"[{settings.SITE_NAME}] " + " ".join(subject.split()),
         body=body,
         to=[user.email],
+        reply_to=[reply_to] if reply_to else None,
         connection=connection,
         headers=headers,
     )

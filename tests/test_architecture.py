@@ -32,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
         "api", "tickets", "forum", "kb", "announcements", "search", "users", "segments",
         "core",
     },
+    "inbound": {"tickets", "forum", "kb", "announcements", "search", "users", "segments", "core"},
     "demo": {
         "portal", "tickets", "forum", "kb", "announcements", "indexing", "search", "users",
         "segments", "core",

@@ -5,7 +5,13 @@ Internal notes are never emailed: every function re-reads the message and sends 
 for a note, whatever queued it. Customers are emailed only at a verified address of an
 active account. Each email is sent once: the message (or ticket) records when it went out,
 in the same transaction as the email leaves (``core.mail.send_once``), so a retried task
-does not send it twice. Emails are written in each recipient's language.
+does not send it twice. Emails are written in each recipient's language, as text and HTML
+(``templates/tickets/email/*.txt`` and ``*.html``, on ``email/base.html``).
+
+Emails to the customer carry the ticket's reply address (``tickets.reply_address``) as
+their ``Reply-To`` when support by email is on, and every email of a ticket threads under
+the receipt's Message-ID. A request that came in by email is answered at the address it
+came from, verified or not: the customer wrote from it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import mail
 
+from . import reply_address
 from .models import Ticket, TicketMessage
 
 logger = logging.getLogger(__name__)
@@ -33,6 +40,18 @@ def _can_email(user, *, verified_only: bool) -> bool:
     if user is None or not user.is_active or not user.email:
         return False
     return not verified_only or _verified(user)
+
+
+def _customer_can_be_emailed(ticket: Ticket) -> bool:
+    return _can_email(ticket.requester, verified_only=ticket.source != Ticket.Source.EMAIL)
+
+
+def _threading(ticket: Ticket, local: str) -> dict:
+    """``thread_id``/``references`` for an email about ``ticket`` (the receipt is the root)."""
+    root = reply_address.thread_root(ticket)
+    if not local:
+        return {"thread_id": root}
+    return {"thread_id": mail.message_id(f"ticket-{ticket.pk}.{local}"), "references": [root]}
 
 
 def _mark_notified(message: TicketMessage) -> bool:
@@ -60,19 +79,23 @@ def send_customer_reply(message_id: int) -> int:
             return 0
         ticket = message.ticket
         requester = ticket.requester
-        if not _can_email(requester, verified_only=True):
+        if not _customer_can_be_emailed(ticket):
             return 0
         email = mail.build_email(
             requester,
             subject=_("Re: [%(ref)s] %(subject)s"),
             subject_params={"ref": ticket.reference, "subject": ticket.subject},
             template="tickets/email/agent_reply.txt",
+            html_template="tickets/email/agent_reply.html",
             context={
                 "ticket": ticket,
                 "message": message,
                 "attachments": _attachment_names(message),
                 "ticket_url": mail.absolute_url(ticket.get_absolute_url()),
+                "reply_by_email": reply_address.enabled(),
             },
+            reply_to=reply_address.address(ticket),
+            **_threading(ticket, f"reply-{message.pk}"),
         )
         return int(mail.send_once(email, record=lambda: _mark_notified(message)))
 
@@ -105,12 +128,14 @@ def send_assignee_notice(message_id: int) -> int:
                 "subject": ticket.subject,
             },
             template="tickets/email/customer_reply.txt",
+            html_template="tickets/email/customer_reply.html",
             context={
                 "ticket": ticket,
                 "message": message,
                 "attachments": _attachment_names(message),
                 "admin_url": mail.absolute_url(reverse("support_tickets:edit", args=[ticket.pk])),
             },
+            **_threading(ticket, f"customer-{message.pk}"),
         )
         return int(mail.send_once(email, record=lambda: _mark_notified(message)))
 
@@ -126,18 +151,22 @@ def send_confirmation(ticket_id: int) -> int:
         )
         if ticket is None or ticket.confirmation_sent_at is not None:
             return 0
-        if not _can_email(ticket.requester, verified_only=True):
+        if not _customer_can_be_emailed(ticket):
             return 0
         email = mail.build_email(
             ticket.requester,
             subject=_("[%(ref)s] We received your request: %(subject)s"),
             subject_params={"ref": ticket.reference, "subject": ticket.subject},
             template="tickets/email/ticket_received.txt",
+            html_template="tickets/email/ticket_received.html",
             context={
                 "ticket": ticket,
                 "attachments": [a.name for a in ticket.attachments.filter(message=None)],
                 "ticket_url": mail.absolute_url(ticket.get_absolute_url()),
+                "reply_by_email": reply_address.enabled(),
             },
+            reply_to=reply_address.address(ticket),
+            **_threading(ticket, ""),
         )
         confirmed = Ticket.objects.filter(pk=ticket.pk, confirmation_sent_at__isnull=True)
         return int(

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "widget",
+    "inbound",
     "demo",
     # Wagtail
     "wagtail.contrib.routable_page",
@@ -444,6 +445,29 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <support
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Support by email (inbound/, docs/email-channel.md) ---------------------------------
+# The address customers write to; empty: no reply-by-email, no inbound mail.
+SUPPORT_EMAIL_ADDRESS = os.environ.get("SUPPORT_EMAIL_ADDRESS", "")
+# The per-ticket reply address; "{token}" is replaced. Default: local+{token}@domain.
+SUPPORT_REPLY_TO_TEMPLATE = os.environ.get("SUPPORT_REPLY_TO_TEMPLATE", "")
+# New requests by email go to this product (a segment slug); empty: the first product.
+SUPPORT_EMAIL_PRODUCT = os.environ.get("SUPPORT_EMAIL_PRODUCT", "")
+# Inbound messages taken from one sender per hour; the rest are logged and ignored.
+SUPPORT_INBOUND_PER_HOUR = int(os.environ.get("SUPPORT_INBOUND_PER_HOUR") or 20)
+# POST /support/inbound-email/: the shared secret (empty: the endpoint answers 404).
+SUPPORT_INBOUND_SECRET = os.environ.get("SUPPORT_INBOUND_SECRET", "")
+SUPPORT_INBOUND_MAX_BYTES = int(os.environ.get("SUPPORT_INBOUND_MAX_BYTES") or 26214400)
+# `manage.py fetch_support_mail` (and, with a host, a periodic task): the mailbox to read.
+SUPPORT_IMAP_HOST = os.environ.get("SUPPORT_IMAP_HOST", "")
+SUPPORT_IMAP_PORT = int(os.environ.get("SUPPORT_IMAP_PORT") or 993)
+SUPPORT_IMAP_USER = os.environ.get("SUPPORT_IMAP_USER", "")
+SUPPORT_IMAP_PASSWORD = os.environ.get("SUPPORT_IMAP_PASSWORD", "")
+SUPPORT_IMAP_SSL = env_bool("SUPPORT_IMAP_SSL", True)
+SUPPORT_IMAP_FOLDER = os.environ.get("SUPPORT_IMAP_FOLDER", "INBOX")
+# Where handled messages are moved (empty: they stay, flagged \Seen).
+SUPPORT_IMAP_DONE_FOLDER = os.environ.get("SUPPORT_IMAP_DONE_FOLDER", "")
+SUPPORT_IMAP_INTERVAL = float(os.environ.get("SUPPORT_IMAP_INTERVAL") or 60)
+
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
 # A language is offered only when its catalogue is complete (`make check` enforces it).
@@ -735,3 +759,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": WEBHOOK_RETRY_INTERVAL,
     },
 }
+if SUPPORT_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["fetch-support-mail"] = {
+        "task": "inbound.fetch_mail",
+        "schedule": SUPPORT_IMAP_INTERVAL,
+    }

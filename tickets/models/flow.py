@@ -74,6 +74,7 @@ class FlowQuery(models.Model):
     class Source(models.TextChoices):
         TYPED = "typed", _("Typed in Contact support")
         SITE_SEARCH = "search", _("Site search")
+        EMAIL = "email", _("Sent by email")
 
     flow = models.ForeignKey(SupportFlow, on_delete=models.CASCADE, related_name="queries")
     text = models.CharField(_("text"), max_length=500)

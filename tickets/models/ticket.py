@@ -66,6 +66,7 @@ class Ticket(models.Model):
     class Source(models.TextChoices):
         WEB = "web", _("Contact form")
         FORUM = "forum", _("Unanswered community question")
+        EMAIL = "email", _("Email")
 
     number = models.PositiveIntegerField(_("number"), unique=True, editable=False)
     requester = models.ForeignKey(

@@ -16,6 +16,7 @@ from .community import draft_article, ticket_from_question, unanswered_questions
 from .conversation import (
     add_internal_note,
     close_by_customer,
+    close_solved_by_suggestion,
     reopen_by_customer,
     reply_as_agent,
     reply_as_customer,
@@ -76,6 +77,7 @@ __all__ = [
     "clean_product",
     "clean_subject",
     "close_by_customer",
+    "close_solved_by_suggestion",
     "close_solved_tickets",
     "draft_article",
     "ensure_agent",

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import attachments
-from ..errors import NotAllowed
-from ..models import Ticket, TicketMessage
+from ..errors import InvalidTicket, NotAllowed
+from ..models import FlowSuggestion, FunnelEvent, SupportFlow, Ticket, TicketMessage
 from .changes import _assign, _save, _set_status
 from .filing import _attach
+from .funnel import record_event
 from .notify import _queue
 from .validation import _ensure_requester, clean_message, ensure_agent
 
@@ -120,5 +121,28 @@ def reopen_by_customer(ticket: Ticket, user, *, at=None) -> bool:
         return False
     now = at or timezone.now()
     _set_status(ticket, user, Ticket.Status.OPEN, now)
+    _save(ticket, now, "status", "solved_at", "closed_at")
+    return True
+
+
+@transaction.atomic
+def close_solved_by_suggestion(ticket: Ticket, user, key: str, *, at=None) -> bool:
+    """The customer says suggestion ``key`` (emailed to them with the receipt of a request
+    sent by email) answered them: the request's flow counts as solved by it in the funnel,
+    and the request is closed. ``False`` when it was closed already."""
+    _ensure_requester(ticket, user)
+    flow = ticket.flow
+    if flow is None or not flow.suggestions.filter(key=key).exists():
+        raise InvalidTicket(_("That suggestion was not shown to you."))
+    if ticket.status == Ticket.Status.CLOSED:
+        return False
+    now = at or timezone.now()
+    FlowSuggestion.objects.filter(flow=flow, key=key).update(solved=True)
+    flow.outcome = SupportFlow.Outcome.SOLVED
+    flow.solved_by = key
+    flow.ended_at = flow.last_seen_at = now
+    flow.save(update_fields=["outcome", "solved_by", "ended_at", "last_seen_at"])
+    record_event(flow, FunnelEvent.Name.SOLVED, item_key=key, at=now)
+    _set_status(ticket, user, Ticket.Status.CLOSED, now)
     _save(ticket, now, "status", "solved_at", "closed_at")
     return True

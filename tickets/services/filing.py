@@ -97,6 +97,7 @@ def file_ticket(
     notify: bool = True,
     at=None,
     language: str | None = None,
+    source: str = Ticket.Source.WEB,
 ) -> Ticket:
     """A customer files a ticket (the end of a support flow, when there is one), in
     ``language`` (by default the language of the interface they used)."""
@@ -119,6 +120,7 @@ def file_ticket(
         language=writing_language(language),
         priority=priority,
         flow=flow,
+        source=source,
         created_at=now,
         last_activity_at=now,
     )
