@@ -296,6 +296,8 @@ def home_context(kb, request) -> dict:
         "kb-home", policy.access_signature(user), (kb.pk,), blocks
     )
     return {
+        # The page's HTML is kept per signature (``{% shared %}``): it shows only these.
+        "home_key": shared_key(request, kb),
         "categories": categories,
         "untranslated_categories": untranslated,
         "page_language": _language_name(content_language(kb)),
@@ -439,6 +441,15 @@ def article_meta(article: ArticlePage) -> tuple[list, list]:
     return fragments.cached("kb-article-meta", "any", (article.pk,), load, language="")
 
 
+def shared_key(request, page) -> tuple | None:
+    """The key of a page's HTML kept for everyone with the reader's access signature and
+    language (``{% shared %}``): the page as published, so never in a preview (a draft
+    shown to an editor must neither be kept for readers nor be served the live one)."""
+    if getattr(request, "is_preview", False):
+        return None
+    return (policy.access_signature(request.user), page.pk)
+
+
 def article_context(article, request) -> dict:
     user = request.user
     category = article.get_parent()
@@ -450,6 +461,8 @@ def article_context(article, request) -> dict:
         (category.title, category.get_url(request)),
     ]
     return {
+        # The article's header, contents and body are kept per signature (``{% shared %}``).
+        "article_key": shared_key(request, article),
         "breadcrumbs": breadcrumbs,
         "og_type": "article",
         "structured_data": article_structured_data(article, request, breadcrumbs, category),

@@ -183,3 +183,54 @@ def test_a_fragment_is_computed_once_per_signature():
     fragments.bump()
     assert fragments.cached("test", "a", (1,), lambda: compute("a new")) == "a new"
     assert calls == ["a", "b", "a new"]
+
+
+def test_article_body_follows_edits_restriction_and_unpublishing(tree, readers, products):
+    article = make_article(tree.billing, "Refunds", slug="refunds", body="Ask within 30 days.")
+    url = article.url
+
+    def bodies():
+        found = {}
+        for who, client in readers.items():
+            response = client.get(url)
+            found[who] = response.status_code, "within 30 days" in response.content.decode()
+        return found
+
+    everyone = dict.fromkeys(readers, (200, True))
+    for _ in range(2):  # the second read comes from the kept HTML
+        assert bodies() == everyone
+
+    article.body = [("text", "Ask within 60 days.")]
+    publish(article)
+    assert {who: client.get(url).content.decode().count("within 60 days") > 0
+            for who, client in readers.items()} == dict.fromkeys(readers, True)  # fmt: skip
+
+    article.restricted = True
+    article.segments.set([products["ledger"]])
+    publish(article)
+    seen = {who: client.get(url) for who, client in readers.items()}
+    assert seen["granted"].status_code == 200
+    assert "within 60 days" in seen["granted"].content.decode()
+    for outsider in ("anonymous", "not granted"):
+        assert seen[outsider].status_code in (302, 403, 404), outsider
+        assert "within 60 days" not in seen[outsider].content.decode()
+
+    article.unpublish()
+    assert all(client.get(url).status_code == 404 for client in readers.values())
+
+
+def test_a_preview_neither_keeps_its_draft_for_readers_nor_shows_them_the_live_page(
+    tree, readers, admin_user
+):
+    article = make_article(tree.billing, "Refunds", slug="refunds", body="Ask within 30 days.")
+    for _ in range(2):
+        assert "within 30 days" in readers["granted"].get(article.url).content.decode()
+    draft = article.get_latest_revision_as_object()
+    draft.body = [("text", "Draft: ask within 90 days.")]
+    draft.save_revision()
+    preview = draft.make_preview_request()
+    preview.render()
+    assert "within 90 days" in preview.content.decode()  # the editor sees the draft
+    for who, client in readers.items():
+        body = client.get(article.url).content.decode()
+        assert "within 30 days" in body and "within 90 days" not in body, who
