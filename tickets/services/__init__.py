@@ -1,5 +1,5 @@
 """Every write in support: the support flow and its funnel events, filing a ticket, replies,
-internal notes, status, priority, assignee and tag changes, turning an unanswered forum
+internal notes, status, priority, assignee and tag changes, satisfaction ratings, turning an unanswered forum
 question into a ticket and a solved ticket into a draft article. Views, the admin, the
 demo loader and tests call these functions (``from tickets import services;
 services.file_ticket(...)``); each part has its module. Nothing else writes support data.
@@ -33,6 +33,7 @@ from .funnel import (
     start_flow,
     touch_flow,
 )
+from .satisfaction import clean_comment, queue_satisfaction_request, rate_ticket
 from .validation import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -54,6 +55,9 @@ from .workspace import BULK_MAX, bulk_assign, bulk_close, delete_view, reschedul
 __all__ = [
     "BULK_MAX",
     "bulk_assign",
+    "clean_comment",
+    "queue_satisfaction_request",
+    "rate_ticket",
     "bulk_close",
     "delete_view",
     "reschedule",
