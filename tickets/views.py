@@ -94,7 +94,8 @@ def new(request):
         searched_query = " ".join(request.POST.get("searched", "").split())[:200]
         action = request.POST.get("action")
         data = {key: request.POST.get(key, "") for key in ("product", "subject", "description")}
-        flows.save_draft(request, **data)
+        page_url = flows.clean_page_url(request.POST.get("page_url")) or None
+        flows.save_draft(request, **data, page_url=page_url)
         # The search that led here (kept in the page, not in a session, until now).
         flows.remember_search(request, request.POST.get("searched", ""))
         if action == "continue":
@@ -105,6 +106,7 @@ def new(request):
                     flow,
                     product=form.cleaned_data["product"],
                     subject=form.cleaned_data["subject"],
+                    page_url=flows.load_draft(request)["page_url"],
                 )
                 return redirect("support:details")
         else:
@@ -125,6 +127,7 @@ def new(request):
             draft["subject"] = query
         form = DescribeForm(initial=draft)
         status = 200
+        page_url = flows.clean_page_url(request.GET.get("from")) or draft["page_url"]
         text = _draft_text(draft)
         if len(text) >= 3 and flows.has_draft(request):
             flow = flows.flow_for(request, product=_product(draft["product"]))
@@ -139,6 +142,7 @@ def new(request):
             "searched": searched,
             "searched_query": searched_query,
             "status_message": _status_message(len(suggestions)) if searched else "",
+            "page_url": page_url or flows.load_draft(request)["page_url"],
             **_direct_answer_context(answer),
         },
         status=status,
@@ -151,7 +155,8 @@ def suggest(request):
     """JSON for the step-1 script: saves the draft, returns (and records) suggestions."""
     fields = ("product", "subject", "description")
     data = {key: request.POST.get(key, "")[:20_000] for key in fields}
-    flows.save_draft(request, **data)
+    page_url = flows.clean_page_url(request.POST.get("page_url")) or None
+    flows.save_draft(request, **data, page_url=page_url)
     flows.remember_search(request, request.POST.get("searched", ""))
     text = f"{data['subject']} {data['description']}".strip()
     results: list = []
@@ -307,6 +312,8 @@ def _details(request, submission):
             subject=request.POST.get("subject", ""),
             description=request.POST.get("description", ""),
         )
+        if draft["page_url"] and flow.page_url != draft["page_url"]:
+            services.touch_flow(flow, page_url=draft["page_url"])
         response, status = _file_from(request, form, flow, submission)
         if response is not None:
             return response

@@ -148,9 +148,12 @@ def test_a_tampered_link_is_refused(client, solved):
     assert client.post(url, {"score": "good"}).status_code == 400
     # Signed with another purpose's salt: refused too.
     forged = dumps({"t": solved.pk, "u": solved.requester_id, "s": "good"}, salt="other")
-    assert client.post(
-        f"/support/tickets/{solved.number}/rate/{forged}/", {"score": "good"}
-    ).status_code == 400
+    assert (
+        client.post(
+            f"/support/tickets/{solved.number}/rate/{forged}/", {"score": "good"}
+        ).status_code
+        == 400
+    )
     assert not SatisfactionRating.objects.exists()
 
 
