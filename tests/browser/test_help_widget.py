@@ -169,8 +169,7 @@ def test_the_direct_answer_is_rated_and_the_handoff_names_the_host_page(
     settings.SEARCH_DIRECT_ANSWER = "on"
     settings.SEARCH_EMBEDDINGS = "auto"
     settings.SEARCH_EMBEDDINGS_MODELS = "en=minilm,fa=e5-small,ro=e5-small"
-    articles_again = index_now  # the encoder is on now: index the passages with it
-    articles_again()
+    index_now()  # the encoder is on now: index the passages with it
     page.goto(host_site + "/?plan=team")
     page.get_by_role("button", name="Help", exact=True).click()
     panel = page.frame_locator("iframe[title='Help']")
@@ -199,6 +198,6 @@ def test_the_direct_answer_is_rated_and_the_handoff_names_the_host_page(
     expect(came_from).to_contain_text("Page you came from:")
     expect(came_from).to_contain_text(f"{host_site}/?plan=team")
     expect(support.locator("input[name=page_url]")).to_have_value(f"{host_site}/?plan=team")
-    expect(support.get_by_label("Subject")).to_have_value(
+    expect(support.get_by_label("What do you need help with?")).to_have_value(
         "why does the webhook signature fail after rotating the secret?"
     )
