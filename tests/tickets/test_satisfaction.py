@@ -216,3 +216,14 @@ def test_rating_needs_the_csrf_token(solved, customer):
     assert response.status_code == 403
     assert Ticket.objects.get(pk=solved.pk).satisfaction_sent_at is None
     assert not SatisfactionRating.objects.exists()
+
+
+def test_the_survey_in_persian_counts_in_persian_digits(solved, customer, settings):
+    settings.TICKETS_CSAT_LINK_DAYS = 30
+    customer.language = "fa"
+    customer.save(update_fields=["language"])
+    assert satisfaction.send_request(solved.pk) == 1
+    survey = mail.outbox[0]
+    assert "کار ما چطور بود؟" in survey.subject
+    assert "۳۰" in survey.body and "خوب، راضی هستم" in survey.body
+    assert 'dir="rtl"' in survey.alternatives[0][0]

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import local_number
+
 from ..errors import InvalidTicket, NotAllowed
 from ..models import SatisfactionRating, Ticket
 from ..models.satisfaction import COMMENT_MAX
@@ -74,7 +76,7 @@ def rate_ticket(
     if rating.is_locked(now):
         raise NotAllowed(
             _("Ratings can be changed for %(days)s days. This one is final now.")
-            % {"days": settings.TICKETS_CSAT_CHANGE_DAYS}
+            % {"days": local_number(settings.TICKETS_CSAT_CHANGE_DAYS)}
         )
     rating.score = score
     if cleaned is not None:
