@@ -20,10 +20,10 @@ from django.urls import reverse
 from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
+from core.sendfile import sendfile
 from segments.models import Segment
 from tickets import conf as tickets_conf
 from tickets import services as ticket_services
-from core.sendfile import sendfile
 from tickets.errors import NotAllowed, RateLimited, TicketError
 from tickets.models import (
     OPEN_STATUSES,

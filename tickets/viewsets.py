@@ -25,8 +25,8 @@ from . import sla
 from .admin_views import (
     BulkActionView,
     FunnelReportView,
-    SavedViewDeleteView,
     SatisfactionReportView,
+    SavedViewDeleteView,
     SavedViewSaveView,
     TicketWorkspaceView,
     UnansweredQuestionsView,

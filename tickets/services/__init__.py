@@ -1,8 +1,9 @@
 """Every write in support: the support flow and its funnel events, filing a ticket, replies,
-internal notes, status, priority, assignee and tag changes, satisfaction ratings, turning an unanswered forum
-question into a ticket and a solved ticket into a draft article. Views, the admin, the
-demo loader and tests call these functions (``from tickets import services;
-services.file_ticket(...)``); each part has its module. Nothing else writes support data.
+internal notes, status, priority, assignee and tag changes, satisfaction ratings, turning
+an unanswered forum question into a ticket and a solved ticket into a draft article.
+Views, the admin, the demo loader and tests call these functions (``from tickets import
+services; services.file_ticket(...)``); each part has its module. Nothing else writes
+support data.
 
 Each function checks who may do what and raises a ``tickets.errors.TicketError`` (with a
 message fit for the person) when it refuses. Every status, priority and assignee change is
