@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
@@ -92,10 +93,15 @@ def solved_by(ticket: Ticket):
 # --- The email --------------------------------------------------------------------------
 
 
+def _reachable(user) -> bool:
+    """An active account with a verified address (as for every email to a customer)."""
+    if user is None or not user.is_active or not user.email:
+        return False
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
 def send_request(ticket_id: int) -> int:
     """Ask the requester of a solved request how it went (once per ticket)."""
-    from .notifications import _can_email
-
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
@@ -109,7 +115,7 @@ def send_request(ticket_id: int) -> int:
             return 0  # reopened (or closed) before the email left
         if SatisfactionRating.objects.filter(ticket=ticket).exists():
             return 0  # rated on the page already
-        if not _can_email(ticket.requester, verified_only=True):
+        if not _reachable(ticket.requester):
             return 0
         context = {
             "ticket": ticket,
