@@ -227,3 +227,20 @@ def test_the_survey_in_persian_counts_in_persian_digits(solved, customer, settin
     assert "کار ما چطور بود؟" in survey.subject
     assert "۳۰" in survey.body and "خوب، راضی هستم" in survey.body
     assert 'dir="rtl"' in survey.alternatives[0][0]
+
+
+def test_no_survey_to_an_unverified_address_or_for_a_reopened_request(
+    file_ticket, customer, agent
+):
+    from allauth.account.models import EmailAddress
+
+    ticket = file_ticket(customer, notify=False)
+    services.change_status(ticket, agent, "solved", notify=False)
+    EmailAddress.objects.filter(user=customer).update(verified=False)
+    assert satisfaction.send_request(ticket.pk) == 0
+    EmailAddress.objects.filter(user=customer).update(verified=True)
+    services.reply_as_customer(ticket, customer, "Actually it is not fixed.", notify=False)
+    assert satisfaction.send_request(ticket.pk) == 0
+    assert mail.outbox == []
+    ticket.refresh_from_db()
+    assert ticket.satisfaction_sent_at is None
