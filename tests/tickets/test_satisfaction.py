@@ -229,9 +229,7 @@ def test_the_survey_in_persian_counts_in_persian_digits(solved, customer, settin
     assert 'dir="rtl"' in survey.alternatives[0][0]
 
 
-def test_no_survey_to_an_unverified_address_or_for_a_reopened_request(
-    file_ticket, customer, agent
-):
+def test_no_survey_to_an_unverified_address_or_for_a_reopened_request(file_ticket, customer, agent):
     from allauth.account.models import EmailAddress
 
     ticket = file_ticket(customer, notify=False)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0005_agent_workspace'),
+        ('tickets', '0006_email_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
