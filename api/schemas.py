@@ -157,6 +157,26 @@ class AttachmentOut(Schema):
     content_type: str
     size: int
     url: str
+    download_url: str = Field(
+        ..., description="The file itself through the API (the same token; scope `read`)."
+    )
+
+
+class RatingOut(Schema):
+    score: Literal["good", "bad"]
+    comment: str
+    rated_at: datetime
+    changed_at: datetime
+    changeable_until: datetime = Field(
+        ..., description="After this the rating is final (`TICKETS_CSAT_CHANGE_DAYS`)."
+    )
+
+
+class RatingIn(Schema):
+    score: Literal["good", "bad"]
+    comment: str | None = Field(
+        None, max_length=2000, description="Optional; leave it out to keep the comment as it is."
+    )
 
 
 class TicketMessageOut(Schema):
@@ -182,6 +202,9 @@ class TicketOut(Schema):
     last_activity_at: datetime
     solved_at: datetime | None
     closed_at: datetime | None
+    rating: RatingOut | None = Field(
+        ..., description="The caller's satisfaction rating, once the request is solved."
+    )
 
 
 class TicketDetail(TicketOut):

@@ -1,30 +1,44 @@
-"""The caller's own support tickets: list, read, file (with attachments), reply, close.
+"""The caller's own support tickets: list, read, file (with attachments), reply, close,
+rate once solved, and download their files.
 
 Every query starts from ``Ticket.objects.of(user)`` — the tickets the person filed, the
 same as the "My requests" pages — so another person's ticket is a 404, for anyone. Writes
 call ``tickets.services`` with the same validation, hourly limit and attachment checks
 (size, count, type, content sniffing) as the contact form. Internal notes never appear.
+
+A file is downloaded with the same checks as the site's own file view: the requester gets
+the files of their ticket except those of internal notes; members of the support team
+(``tickets.permissions.can_view_tickets``) get every file of any ticket.
 """
 
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
+from core.sendfile import sendfile
 from segments.models import Segment
 from tickets import conf as tickets_conf
 from tickets import services as ticket_services
 from tickets.errors import NotAllowed, RateLimited, TicketError
-from tickets.models import OPEN_STATUSES, Ticket, TicketAttachment, TicketMessage
+from tickets.models import (
+    OPEN_STATUSES,
+    SatisfactionRating,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+)
+from tickets.permissions import can_view_tickets
 
 from . import pagination
 from .auth import PERSONAL_AUTH, WRITE_AUTH
 from .errors import ApiError, ErrorBody
 from .resources import ERRORS, _limit
-from .schemas import TicketDetail, TicketList
+from .schemas import RatingIn, RatingOut, TicketDetail, TicketList
 
 router = Router(tags=["support tickets"])
 
@@ -43,7 +57,7 @@ def refused(error: TicketError) -> ApiError:
 
 
 def _mine(request):
-    return Ticket.objects.of(request.user).select_related("product")
+    return Ticket.objects.of(request.user).select_related("product", "rating")
 
 
 def _attachment(item: TicketAttachment, request) -> dict:
@@ -55,6 +69,25 @@ def _attachment(item: TicketAttachment, request) -> dict:
         "url": request.build_absolute_uri(
             reverse("support:attachment", kwargs={"pk": item.pk, "name": item.name})
         ),
+        "download_url": request.build_absolute_uri(
+            reverse(
+                "api_v1:download_attachment",
+                kwargs={"number": item.ticket.number, "attachment_id": item.pk},
+            )
+        ),
+    }
+
+
+def _rating(ticket: Ticket) -> dict | None:
+    rating = getattr(ticket, "rating", None)
+    if rating is None:
+        return None
+    return {
+        "score": rating.score,
+        "comment": rating.comment,
+        "rated_at": rating.rated_at,
+        "changed_at": rating.changed_at,
+        "changeable_until": rating.locks_at(),
     }
 
 
@@ -73,12 +106,13 @@ def _ticket(ticket: Ticket, request) -> dict:
         "last_activity_at": ticket.last_activity_at,
         "solved_at": ticket.solved_at,
         "closed_at": ticket.closed_at,
+        "rating": _rating(ticket),
     }
 
 
 def _detail(ticket: Ticket, request) -> dict:
     """The ticket as its requester reads it: public messages only, with their files."""
-    files = TicketAttachment.objects.order_by("created_at", "pk")
+    files = TicketAttachment.objects.select_related("ticket").order_by("created_at", "pk")
     conversation = (
         TicketMessage.objects.filter(ticket=ticket, is_internal=False)
         .select_related("author")
@@ -216,3 +250,74 @@ def close_ticket(request, number: int = Path(..., ge=1, le=MAX_NUMBER)):
     except TicketError as error:
         raise refused(error) from None
     return _detail(_my_ticket(request, number), request)
+
+
+@router.post(
+    "/tickets/{number}/rating",
+    auth=WRITE_AUTH,
+    response={200: RatingOut, **WRITE_ERRORS},
+    summary="Rate one of the caller's solved requests good or bad (scope `write`)",
+    description="One rating per request; sending it again changes it until "
+    "`changeable_until`, then it is final (403). A request that is not solved is a 403.",
+)
+def rate_ticket(request, payload: RatingIn, number: int = Path(..., ge=1, le=MAX_NUMBER)):
+    ticket = _my_ticket(request, number)
+    try:
+        ticket_services.rate_ticket(
+            ticket,
+            request.user,
+            payload.score,
+            payload.comment,
+            source=SatisfactionRating.Source.API,
+        )
+    except TicketError as error:
+        raise refused(error) from None
+    return _rating(_my_ticket(request, number))
+
+
+@router.get(
+    "/tickets/{number}/attachments/{attachment_id}",
+    auth=PERSONAL_AUTH,
+    response={**DETAIL_ERRORS},
+    url_name="download_attachment",
+    summary="Download a file of one of the caller's requests",
+    description="The file as it was sent (`Content-Type` as recorded, `Content-Disposition: "
+    "attachment`). Files of the support team's internal notes are never given to customers.",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_attachment(
+    request,
+    number: int = Path(..., ge=1, le=MAX_NUMBER),
+    attachment_id: int = Path(..., ge=1, le=2**63 - 1),
+):
+    user = request.user
+    agent = can_view_tickets(user)
+    tickets = Ticket.objects.all() if agent else Ticket.objects.of(user)
+    ticket = get_object_or_404(tickets, number=number)
+    item = get_object_or_404(
+        TicketAttachment.objects.select_related("message"), pk=attachment_id, ticket=ticket
+    )
+    if item.is_internal and not agent:
+        raise Http404
+    try:
+        path = item.file.path
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = sendfile(
+        request,
+        path,
+        attachment=True,
+        attachment_filename=item.name,
+        mimetype=item.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -681,7 +681,7 @@ class _Loader:
             services.add_internal_note(ticket, actor, step.body, at=at)
             self.counts["messages"] += 1
         elif step.kind == "status":
-            services.change_status(ticket, actor, step.value, at=at)
+            services.change_status(ticket, actor, step.value, notify=False, at=at)
         elif step.kind == "priority":
             services.change_priority(ticket, actor, step.value, at=at)
         elif step.kind == "assign":

@@ -32,7 +32,7 @@ from .forms import (
     InternalNoteForm,
     TicketPropertiesForm,
 )
-from .models import SavedView, Ticket, TicketAttachment, TicketMessage
+from .models import SatisfactionRating, SavedView, Ticket, TicketAttachment, TicketMessage
 from .permissions import can_view_tickets, is_agent
 from .workspace import canned_replies_for, clean_filters, customer_activity
 
@@ -111,6 +111,7 @@ class TicketWorkspaceView(AgentRequiredMixin, WagtailAdminTemplateMixin, Templat
             queries=list(flow.queries.all()) if flow else [],
             suggestions=list(flow.suggestions.all()) if flow else [],
             flow=flow,
+            rating=SatisfactionRating.objects.filter(ticket=ticket).select_related("agent").first(),
             granted=list(
                 Segment.objects.filter(
                     memberships__in=SegmentMembership.objects.active().filter(user=requester)
@@ -318,6 +319,27 @@ class FunnelReportView(AgentRequiredMixin, WagtailAdminTemplateMixin, TemplateVi
             products=list(products),
             segments=list(segments),
         )
+        return context
+
+
+class SatisfactionReportView(AgentRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    """How customers rated solved requests over a date range."""
+
+    template_name = "tickets/admin/satisfaction.html"
+    page_title = gettext_lazy("Customer satisfaction")
+    header_icon = "tick"
+
+    def get_breadcrumbs_items(self):
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        from . import satisfaction_report
+
+        context = super().get_context_data(**kwargs)
+        start, end = satisfaction_report.date_range(
+            self.request.GET.get("from"), self.request.GET.get("to")
+        )
+        context["report"] = satisfaction_report.build_report(start, end)
         return context
 
 

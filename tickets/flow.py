@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -105,20 +107,67 @@ def remember_search(request, query: str) -> None:
     cache.set(key, [*searches, query][-MAX_SEARCHES:], SEARCHES_CACHE_SECONDS)
 
 
+#: The longest host-page address the help widget may hand over.
+PAGE_URL_MAX = 500
+
+
+def _origin(parts) -> str:
+    default = {"http": 80, "https": 443}[parts.scheme]
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+def clean_page_url(value) -> str:
+    """The help widget's host page (``?from=``), or ``""``: an http(s) address of at most
+    ``PAGE_URL_MAX`` characters, without credentials, on one of ``WIDGET_ALLOWED_ORIGINS``
+    (the sites that may embed the widget) — nothing else is ever shown or kept."""
+    value = str(value or "").strip()
+    if not value or len(value) > PAGE_URL_MAX or any(ord(c) < 33 for c in value):
+        return ""
+    try:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+            return ""
+        origin = _origin(parts)
+    except ValueError:
+        return ""
+    allowed = set()
+    for item in getattr(settings, "WIDGET_ALLOWED_ORIGINS", []) or []:
+        try:
+            allowed_parts = urlsplit(str(item).strip().rstrip("/").lower())
+            if allowed_parts.scheme in ("http", "https") and allowed_parts.hostname:
+                allowed.add(_origin(allowed_parts))
+        except ValueError:
+            continue
+    return value if origin.lower() in allowed else ""
+
+
 def load_draft(request) -> dict:
     draft = request.session.get(DRAFT_KEY) or {}
     return {
         "product": str(draft.get("product") or ""),
         "subject": str(draft.get("subject") or ""),
         "description": str(draft.get("description") or ""),
+        "page_url": clean_page_url(draft.get("page_url")),
     }
 
 
-def save_draft(request, *, product: str = "", subject: str = "", description: str = "") -> None:
+def save_draft(
+    request,
+    *,
+    product: str = "",
+    subject: str = "",
+    description: str = "",
+    page_url: str | None = None,
+) -> None:
+    """Keep the draft (``page_url=None`` keeps the host page already in it)."""
+    if page_url is None:
+        page_url = (request.session.get(DRAFT_KEY) or {}).get("page_url") or ""
     request.session[DRAFT_KEY] = {
         "product": (product or "")[:80],
         "subject": (subject or "")[: services.SUBJECT_MAX],
         "description": (description or "")[: services.DESCRIPTION_MAX],
+        "page_url": clean_page_url(page_url),
     }
 
 

@@ -201,6 +201,30 @@ class ReplyForm(forms.Form):
         return _validated(services.clean_message, self.cleaned_data["body"])
 
 
+class RatingForm(forms.Form):
+    """How a solved request went: "Good" or "Bad" and an optional comment. On the request's
+    page the two choices are two submit buttons (``score``); on the page an emailed link
+    opens, a pre-selected choice and one "Send rating" button."""
+
+    score = forms.ChoiceField(
+        label=_("How did we do?"),
+        choices=[
+            ("good", _("Good, I am satisfied")),
+            ("bad", _("Bad, I am not satisfied")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        help_text=_("What went well, or what we could do better."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_comment(self):
+        return _validated(services.clean_comment, self.cleaned_data["comment"])
+
+
 # --- The agents' workspace (admin) ----------------------------------------------------
 
 

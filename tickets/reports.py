@@ -10,8 +10,9 @@ count of events is a count of flows.
 - **Top answers**: the suggestions people said solved their problem, then those opened
   most.
 - **Direct answers** ("Did this answer your question?" under the passage shown above the
-  results, ``search.answers``): yes and no per place, on the search page (no flow: counted
-  by the day they were given, and only when no product or segment is chosen) and in
+  results, ``search.answers``): yes and no per place, on the search page and in the help
+  widget (no flow: counted by the day they were given, and only when no product or
+  segment is chosen) and in
   Contact support (by the flows of the period; a "yes" there also ends the flow solved).
 
 A handful of aggregate queries, whatever the number of flows.
@@ -254,7 +255,9 @@ def _direct_answers(flow_ids, since, now, *, everyone: bool) -> list[DirectAnswe
     }
     found = Q(surface=surface.SUPPORT, flow__in=flow_ids)
     if everyone:
-        found |= Q(surface=surface.SEARCH, created_at__gte=since, created_at__lte=now)
+        found |= Q(
+            surface__in=[surface.SEARCH, surface.WIDGET], created_at__gte=since, created_at__lte=now
+        )
     counts = (
         DirectAnswerFeedback.objects.filter(found)
         .values_list("surface", "helpful")

@@ -10,7 +10,7 @@ from celery import shared_task
 
 from core.tasks import EMAIL_TASK_OPTIONS
 
-from . import notifications, services
+from . import notifications, satisfaction, services
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
@@ -26,6 +26,11 @@ def notify_assignee(message_id: int) -> int:
 @shared_task(**EMAIL_TASK_OPTIONS)
 def confirm_ticket(ticket_id: int) -> int:
     return notifications.send_confirmation(ticket_id)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def request_satisfaction(ticket_id: int) -> int:
+    return satisfaction.send_request(ticket_id)
 
 
 @shared_task(name="tickets.close_solved", acks_late=True)

@@ -18,5 +18,7 @@ urlpatterns = [
     path("tickets/<int:number>/reply/", views.reply, name="reply"),
     path("tickets/<int:number>/close/", views.close, name="close"),
     path("tickets/<int:number>/reopen/", views.reopen, name="reopen"),
+    path("tickets/<int:number>/rate/", views.rate, name="rate"),
+    path("tickets/<int:number>/rate/<str:token>/", views.rate_link, name="rate_link"),
     path("files/<int:pk>/<str:name>", views.attachment, name="attachment"),
 ]

@@ -32,8 +32,8 @@ from . import conf, services
 from . import flow as flows
 from .deflection import suggest_with_answer
 from .errors import NotAllowed, RateLimited, TicketError
-from .forms import DescribeForm, ReplyForm, TicketForm
-from .models import OPEN_STATUSES, Ticket, TicketAttachment, TicketMessage
+from .forms import DescribeForm, RatingForm, ReplyForm, TicketForm
+from .models import OPEN_STATUSES, SatisfactionRating, Ticket, TicketAttachment, TicketMessage
 from .permissions import can_view_tickets
 
 DONE_KEY = "support_solved_with"
@@ -94,7 +94,8 @@ def new(request):
         searched_query = " ".join(request.POST.get("searched", "").split())[:200]
         action = request.POST.get("action")
         data = {key: request.POST.get(key, "") for key in ("product", "subject", "description")}
-        flows.save_draft(request, **data)
+        page_url = flows.clean_page_url(request.POST.get("page_url")) or None
+        flows.save_draft(request, **data, page_url=page_url)
         # The search that led here (kept in the page, not in a session, until now).
         flows.remember_search(request, request.POST.get("searched", ""))
         if action == "continue":
@@ -105,6 +106,7 @@ def new(request):
                     flow,
                     product=form.cleaned_data["product"],
                     subject=form.cleaned_data["subject"],
+                    page_url=flows.load_draft(request)["page_url"],
                 )
                 return redirect("support:details")
         else:
@@ -125,6 +127,7 @@ def new(request):
             draft["subject"] = query
         form = DescribeForm(initial=draft)
         status = 200
+        page_url = flows.clean_page_url(request.GET.get("from")) or draft["page_url"]
         text = _draft_text(draft)
         if len(text) >= 3 and flows.has_draft(request):
             flow = flows.flow_for(request, product=_product(draft["product"]))
@@ -139,6 +142,7 @@ def new(request):
             "searched": searched,
             "searched_query": searched_query,
             "status_message": _status_message(len(suggestions)) if searched else "",
+            "page_url": page_url or flows.load_draft(request)["page_url"],
             **_direct_answer_context(answer),
         },
         status=status,
@@ -151,7 +155,8 @@ def suggest(request):
     """JSON for the step-1 script: saves the draft, returns (and records) suggestions."""
     fields = ("product", "subject", "description")
     data = {key: request.POST.get(key, "")[:20_000] for key in fields}
-    flows.save_draft(request, **data)
+    page_url = flows.clean_page_url(request.POST.get("page_url")) or None
+    flows.save_draft(request, **data, page_url=page_url)
     flows.remember_search(request, request.POST.get("searched", ""))
     text = f"{data['subject']} {data['description']}".strip()
     results: list = []
@@ -307,6 +312,8 @@ def _details(request, submission):
             subject=request.POST.get("subject", ""),
             description=request.POST.get("description", ""),
         )
+        if draft["page_url"] and flow.page_url != draft["page_url"]:
+            services.touch_flow(flow, page_url=draft["page_url"])
         response, status = _file_from(request, form, flow, submission)
         if response is not None:
             return response
@@ -405,7 +412,18 @@ def _conversation(ticket: Ticket):
     )
 
 
-def _render_ticket(request, ticket: Ticket, *, form=None, status=200):
+def _rating_context(ticket: Ticket, rating_form=None) -> dict:
+    rating = SatisfactionRating.objects.filter(ticket=ticket).first()
+    if rating_form is None and rating is not None:
+        rating_form = RatingForm(initial={"score": rating.score, "comment": rating.comment})
+    return {
+        "rating": rating,
+        "rating_locked": rating is not None and rating.is_locked(),
+        "rating_form": rating_form or RatingForm(),
+    }
+
+
+def _render_ticket(request, ticket: Ticket, *, form=None, rating_form=None, status=200):
     from forum.visibility import can_view_question
 
     question = ticket.question
@@ -425,6 +443,7 @@ def _render_ticket(request, ticket: Ticket, *, form=None, status=200):
             "question": question,
             "form": form or ReplyForm(),
             "just_filed": request.session.pop(FILED_KEY, None) == ticket.number,
+            **_rating_context(ticket, rating_form),
         },
         status=status,
     )
@@ -475,6 +494,98 @@ def reopen(request, number: int):
     if services.reopen_by_customer(ticket, request.user):
         messages.success(request, _("Your request is open again. Tell us what is still wrong."))
     return redirect(f"{ticket.get_absolute_url()}#reply")
+
+
+# --- Satisfaction ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def rate(request, number: int):
+    """ "How did we do?" on the request's page: the requester's rating and comment."""
+    ticket = _my_ticket(request, number)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rate_ticket(
+                ticket,
+                request.user,
+                form.cleaned_data["score"],
+                form.cleaned_data["comment"],
+                source=SatisfactionRating.Source.PORTAL,
+            )
+        except TicketError as error:
+            messages.error(request, error.message)
+            return redirect(f"{ticket.get_absolute_url()}#rating")
+        messages.success(request, _("Thank you for rating our help."))
+        return redirect(f"{ticket.get_absolute_url()}#rating")
+    return _render_ticket(request, ticket, rating_form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def rate_link(request, number: int, token: str):
+    """The page a "Good" or "Bad" link of the satisfaction email opens, signed in or not.
+
+    GET records nothing (mail scanners open every link of an email): it shows the choice
+    of the link, selected, with a comment box; "Send rating" posts it (CSRF-protected)
+    and the rating is the token's requester's."""
+    from .satisfaction import read_token
+
+    link = read_token(token)
+    ticket = (
+        Ticket.objects.select_related("requester", "product").filter(number=number).first()
+        if link
+        else None
+    )
+    if (
+        link is None
+        or ticket is None
+        or ticket.pk != link.ticket_id
+        or ticket.requester_id != link.user_id
+        or ticket.requester is None
+        or not ticket.requester.is_active
+    ):
+        return render(
+            request,
+            "tickets/rate_link.html",
+            {"invalid": True},
+            status=400 if link is None else 404,
+        )
+    rating = SatisfactionRating.objects.filter(ticket=ticket).first()
+    context = {"ticket": ticket, "rating": rating, "done": False}
+    status = 200
+    if request.method == "POST":
+        form = RatingForm(request.POST)
+        if form.is_valid():
+            try:
+                rating = services.rate_ticket(
+                    ticket,
+                    ticket.requester,
+                    form.cleaned_data["score"],
+                    form.cleaned_data["comment"],
+                    source=SatisfactionRating.Source.EMAIL,
+                )
+            except TicketError as error:
+                form.add_error(None, error.message)
+                status = 403 if isinstance(error, NotAllowed) else 400
+            else:
+                context.update(rating=rating, done=True)
+        else:
+            status = 400
+    else:
+        initial = {"score": link.score}
+        if rating is not None:
+            initial["comment"] = rating.comment
+        form = RatingForm(initial=initial)
+    context.update(
+        form=form,
+        rating_locked=rating is not None and rating.is_locked(),
+        can_rate=ticket.accepts_rating,
+    )
+    response = render(request, "tickets/rate_link.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    return response
 
 
 # --- Files ------------------------------------------------------------------------------

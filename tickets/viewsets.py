@@ -1,6 +1,6 @@
 """The "Support" menu of the Wagtail admin: the ticket queue (saved views with counts, SLA
 timers, bulk assign and close, cards on small screens), unanswered community questions,
-the deflection funnel report, SLA policies and canned replies."""
+the deflection funnel and customer satisfaction reports, SLA policies and canned replies."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from . import sla
 from .admin_views import (
     BulkActionView,
     FunnelReportView,
+    SatisfactionReportView,
     SavedViewDeleteView,
     SavedViewSaveView,
     TicketWorkspaceView,
@@ -33,7 +34,14 @@ from .admin_views import (
 from .forms import SLAPolicyForm
 from .models import OPEN_STATUSES, CannedReply, SLAPolicy, Ticket, TicketMessage, TicketTag
 from .permissions import agents, can_view_tickets, is_agent
-from .workspace import breached_q, clean_filters, due_soon_q, view_counts, visible_views
+from .workspace import (
+    breached_q,
+    clean_filters,
+    due_soon_q,
+    rating_q,
+    view_counts,
+    visible_views,
+)
 
 
 def assignee_choices():
@@ -69,6 +77,11 @@ class TicketFilterSet(WagtailFilterSet):
         choices=[("breached", _("Breached")), ("due_soon", _("Due soon"))],
         method="filter_sla",
     )
+    rating = django_filters.ChoiceFilter(
+        label=_("Satisfaction"),
+        choices=[("bad", _("Rated bad")), ("good", _("Rated good")), ("none", _("Not rated"))],
+        method="filter_rating",
+    )
 
     class Meta:
         model = Ticket
@@ -86,6 +99,9 @@ class TicketFilterSet(WagtailFilterSet):
             return queryset
         names = [tag.name for tag in value]
         return queryset.filter(pk__in=Ticket.objects.filter(tags__name__in=names).values("pk"))
+
+    def filter_rating(self, queryset, name, value):
+        return queryset.filter(rating_q(value))
 
     def filter_sla(self, queryset, name, value):
         now = timezone.now()
@@ -116,7 +132,7 @@ class TicketIndexView(IndexView):
         return (
             super()
             .get_base_queryset()
-            .select_related("requester", "product", "assignee")
+            .select_related("requester", "product", "assignee", "rating")
             .annotate(queue_rank=rank, first_reply_at=first_reply_at())
         )
 
@@ -172,6 +188,17 @@ class SelectColumn(Column):
         super().__init__("select", label=_("Select"), accessor="pk")
 
 
+class RatingColumn(Column):
+    """The customer's satisfaction rating, as a badge (nothing until they rate)."""
+
+    cell_template_name = "tickets/admin/includes/rating_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["rating"] = getattr(instance, "rating", None)
+        return context
+
+
 class SLAColumn(Column):
     cell_template_name = "tickets/admin/includes/sla_cell.html"
 
@@ -214,6 +241,7 @@ class TicketViewSet(ModelViewSet):
             "status", label=_("Status"), accessor="get_status_display", sort_key="status"
         ),
         LabelledColumn("assignee", label=_("Assignee"), accessor=assignee_name),
+        RatingColumn("rating", label=_("Satisfaction"), accessor="pk"),
         DateColumn("last_activity_at", label=_("Last activity"), sort_key="last_activity_at"),
     ]
     filterset_class = TicketFilterSet
@@ -357,6 +385,20 @@ class FunnelReportViewSet(ViewSet):
         return [path("", FunnelReportView.as_view(), name="index")]
 
 
+class SatisfactionReportViewSet(ViewSet):
+    icon = "tick"
+    menu_label = _("Customer satisfaction")
+    name = "support_satisfaction"
+    url_prefix = "support/satisfaction"
+
+    @property
+    def menu_item_class(self):
+        return SupportMenuItem
+
+    def get_urlpatterns(self):
+        return [path("", SatisfactionReportView.as_view(), name="index")]
+
+
 class SupportViewSetGroup(ViewSetGroup):
     menu_label = _("Support")
     menu_icon = "mail"
@@ -365,6 +407,7 @@ class SupportViewSetGroup(ViewSetGroup):
         TicketViewSet("support_tickets", url_prefix="support/tickets"),
         UnansweredQuestionsViewSet(),
         FunnelReportViewSet(),
+        SatisfactionReportViewSet(),
         SLAPolicyViewSet("support_sla", url_prefix="support/sla"),
         CannedReplyViewSet("support_canned_replies", url_prefix="support/canned-replies"),
     )

@@ -13,7 +13,8 @@ from .permissions import can_view_tickets
 
 #: The queue's filter parameters a saved view keeps (lists for the multiple ones).
 FILTER_LISTS = ("status", "priority", "tag")
-FILTER_VALUES = ("assignee", "product", "language", "sla")
+FILTER_VALUES = ("assignee", "product", "language", "sla", "rating")
+RATING_STATES = ("bad", "good", "none")
 SLA_STATES = ("breached", "due_soon")
 
 
@@ -41,6 +42,8 @@ def clean_filters(data) -> dict:
         if key == "product" and not value.isdigit():
             continue
         if key == "sla" and value not in SLA_STATES:
+            continue
+        if key == "rating" and value not in RATING_STATES:
             continue
         found[key] = value
     return found
@@ -75,6 +78,13 @@ def due_soon_q(now, soon: dt.timedelta) -> Q:
     return Q(status__in=OPEN_STATUSES) & (first_reply | resolution) & ~breached_q(now)
 
 
+def rating_q(value: str) -> Q:
+    """Tickets rated ``bad`` or ``good`` by their customer, or not rated (``none``)."""
+    if value == "none":
+        return Q(rating__isnull=True)
+    return Q(rating__score=value)
+
+
 def filter_q(filters: dict, user, now=None) -> Q:
     """The tickets a saved view (or the queue's filters) selects, for ``user`` ("me")."""
     from . import sla
@@ -101,6 +111,8 @@ def filter_q(filters: dict, user, now=None) -> Q:
         q &= Q(product_id=int(filters["product"]))
     if filters.get("language"):
         q &= Q(language=filters["language"])
+    if filters.get("rating") in RATING_STATES:
+        q &= rating_q(filters["rating"])
     if filters.get("sla") == "breached":
         q &= breached_q(now)
     elif filters.get("sla") == "due_soon":

@@ -6,6 +6,7 @@ TICKET_CREATED = "ticket.created"
 TICKET_UPDATED = "ticket.updated"
 TICKET_REPLIED = "ticket.replied"
 TICKET_SOLVED = "ticket.solved"
+TICKET_RATED = "ticket.rated"
 QUESTION_ASKED = "question.asked"
 QUESTION_ANSWERED = "question.answered"
 QUESTION_ACCEPTED = "question.accepted"
@@ -19,6 +20,7 @@ CHOICES = [
     (TICKET_UPDATED, _("Ticket updated (status, priority or assignee)")),
     (TICKET_REPLIED, _("Ticket replied to (customer or support team, not internal notes)")),
     (TICKET_SOLVED, _("Ticket solved")),
+    (TICKET_RATED, _("Ticket rated by the customer (satisfaction)")),
     (QUESTION_ASKED, _("Community question asked")),
     (QUESTION_ANSWERED, _("Community question answered")),
     (QUESTION_ACCEPTED, _("Community answer accepted")),

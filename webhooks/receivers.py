@@ -4,7 +4,8 @@
   an internal note) and of ``TicketChange`` (the audit row every status, priority and
   assignee change writes). The changes of one service call are gathered on the ticket
   object and sent as one ``ticket.updated`` when the service saves the ticket; a change of
-  status to solved also sends ``ticket.solved``.
+  status to solved also sends ``ticket.solved``; ``post_save`` of ``SatisfactionRating``
+  (given or changed) sends ``ticket.rated``.
 - Community: ``post_save`` of ``Question`` (created) and ``Answer`` (created; saved as
   accepted). The forum's own ``post_changed`` is sent after the commit, too late to record
   a delivery with the change.
@@ -19,7 +20,7 @@ from wagtail.signals import page_published
 from announcements.models import AnnouncementPage
 from forum.models import Answer, Question
 from kb.models import ArticlePage
-from tickets.models import Ticket, TicketChange, TicketMessage
+from tickets.models import SatisfactionRating, Ticket, TicketChange, TicketMessage
 
 from . import events, payloads, services
 
@@ -78,6 +79,26 @@ def on_ticket_message(sender, instance, created, **kwargs):
     )
 
 
+def on_rating_saved(sender, instance, created, **kwargs):
+    if _raw(kwargs):
+        return
+    services.emit(
+        events.TICKET_RATED,
+        lambda: {
+            "ticket": payloads.ticket(instance.ticket),
+            "rating": {
+                "score": instance.score,
+                "comment": instance.comment,
+                "source": instance.source,
+                "rated_at": payloads._when(instance.rated_at),
+                "changed_at": payloads._when(instance.changed_at),
+                "first": created,
+            },
+            "solved_by": payloads.person(instance.agent),
+        },
+    )
+
+
 def on_question_saved(sender, instance, created, **kwargs):
     if not created or _raw(kwargs):
         return
@@ -126,6 +147,7 @@ def connect() -> None:
     post_save.connect(
         on_ticket_message, sender=TicketMessage, dispatch_uid="webhooks-ticket-message"
     )
+    post_save.connect(on_rating_saved, sender=SatisfactionRating, dispatch_uid="webhooks-rating")
     post_save.connect(on_question_saved, sender=Question, dispatch_uid="webhooks-question")
     post_save.connect(on_answer_saved, sender=Answer, dispatch_uid="webhooks-answer")
     page_published.connect(

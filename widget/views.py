@@ -13,6 +13,10 @@
   in the query string; an unusable token also means public content only.
 - ``/widget/config/`` gives the loader its translated labels and direction; the host
   page calls it, so it answers CORS for allowed origins only.
+- ``/widget/answer-feedback/`` takes "Did this answer your question?" under the panel's
+  direct answer into the deflection report (``tickets.DirectAnswerFeedback``, surface
+  ``widget``). The signed token of the answer shown is the proof (as on the search page);
+  the panel sends no cookies, so there is no CSRF token to check and nobody to act as.
 
 Nothing here is kept by the anonymous page cache (``/widget/`` is in
 ``PORTICO_PAGE_CACHE_SKIP_PATHS``) and every answer is ``private, no-store``.
@@ -32,13 +36,19 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from api.auth import TokenAuth
 from api.errors import ApiError, RateLimited
+from core.http import wants_json
 from core.ratelimit import rate_limited
 from core.security import header_value
+from search.answers import read_token
+from tickets import services as ticket_services
 from tickets.deflection import suggest_with_answer
+from tickets.errors import TicketError
+from tickets.models import DirectAnswerFeedback
 
 from .origins import allowed_origins, is_allowed
 
@@ -95,6 +105,7 @@ def _search(query: str, user) -> dict:
         "query": query,
         "suggestions": suggestions,
         "answer": answer,
+        "answer_token": answer.token(DirectAnswerFeedback.Surface.WIDGET) if answer else "",
         "support_url": support_url(query),
         "status_message": _status(query, len(suggestions)),
     }
@@ -173,3 +184,61 @@ def config(request):
     if is_allowed(origin):
         response["Access-Control-Allow-Origin"] = origin
     return _private(response, "Origin", "Accept-Language")
+
+
+@csrf_exempt
+@require_POST
+@xframe_options_exempt
+@rate_limited("answer_feedback")
+def answer_feedback(request):
+    """``POST /widget/answer-feedback/`` (``token``, ``helpful=yes|no``, ``lang``): "Did
+    this answer your question?" under the panel's direct answer. JSON for the panel's
+    script; without script, a small page in the panel saying thank you."""
+    language = _language_of(request.POST.get("lang"))
+    shown = read_token(request.POST.get("token", ""))
+    helpful = request.POST.get("helpful", "")
+    with translation.override(language):
+        error = ""
+        if (
+            shown is None
+            or shown.surface != DirectAnswerFeedback.Surface.WIDGET
+            or helpful not in ("yes", "no")
+        ):
+            error = _("This answer can no longer be rated. Search again to rate it.")
+        else:
+            try:
+                ticket_services.record_direct_answer(shown, helpful == "yes")
+            except TicketError as refused:
+                error = refused.message
+        if error:
+            message, status = error, 400
+        elif helpful == "yes":
+            message, status = _("Thank you! We are glad it answered your question."), 200
+        else:
+            message, status = _("Thank you for telling us. Contact support and we will help."), 200
+        if wants_json(request):
+            response = JsonResponse(
+                {"message": message} if status == 200 else {"error": message},
+                status=status,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        else:
+            response = render(
+                request,
+                "widget/feedback.html",
+                {"message": message, "language": language, "back": _panel_url(language)},
+                status=status,
+            )
+            response["Content-Language"] = language
+            response["Content-Security-Policy"] = frame_policy()
+    return _private(response, "Accept-Language")
+
+
+def _language_of(value) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    chosen = str(value or "").strip().lower()
+    return chosen if chosen in codes else translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _panel_url(language: str) -> str:
+    return f"{reverse('widget:panel')}?{urlencode({'lang': language})}"

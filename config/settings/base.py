@@ -713,6 +713,10 @@ TICKETS_FIRST_NUMBER = 1001
 TICKETS_UNANSWERED_AFTER_HOURS = 48
 # Solved tickets without a reply for this many days are closed (Celery beat, hourly; 0: never).
 TICKETS_AUTO_CLOSE_DAYS = 7
+# Customer satisfaction: a requester may change their rating for this many days after
+# giving it; the links of the "How did we do?" email work for TICKETS_CSAT_LINK_DAYS.
+TICKETS_CSAT_CHANGE_DAYS = 7
+TICKETS_CSAT_LINK_DAYS = 30
 # SLA targets are counted in business hours: the default calendar (working days, 0 =
 # Monday, opening and closing time, time zone); an SLA policy may have its own hours.
 TICKETS_SLA_CALENDAR = {

@@ -158,6 +158,8 @@
       body.append("description", current.description);
       var searched = form.querySelector("input[name=searched]");
       if (searched) { body.append("searched", searched.value); }
+      var pageUrl = form.querySelector("input[name=page_url]");
+      if (pageUrl) { body.append("page_url", pageUrl.value); }
       region.setAttribute("aria-busy", "true");
       window.fetch(url, {
         method: "POST",

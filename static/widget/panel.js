@@ -5,6 +5,9 @@
  * the signed-in person's API token: it is accepted only in a message from the parent
  * window whose origin is allowed (data-allowed-origins), kept in memory, and sent as
  * "Authorization: Bearer" — never in an address. Escape asks the host to close the panel.
+ * The host page's address comes with the same message (http(s), at most 500 characters,
+ * on the sender's own origin): "Contact support" carries it as ?from= (the portal checks
+ * it again against WIDGET_ALLOWED_ORIGINS).
  */
 (function () {
   "use strict";
@@ -25,6 +28,8 @@
 
   var token = null;
   var hostOrigin = null;
+  var hostPage = null;
+  var PAGE_URL_MAX = 500;
   var timer = null;
   var controller = null;
   var lastQuery = null;
@@ -72,14 +77,72 @@
       });
   }
 
+  function withPage(url) {
+    if (!hostPage) return url;
+    return url + (url.indexOf("?") === -1 ? "?" : "&") + "from=" + encodeURIComponent(hostPage);
+  }
+
   function setSupport(query, url) {
     if (url) {
-      support.href = url;
+      support.href = withPage(url);
       return;
     }
     var base = support.href.split("?")[0];
-    support.href = query ? base + "?q=" + encodeURIComponent(query) : base;
+    support.href = withPage(query ? base + "?q=" + encodeURIComponent(query) : base);
   }
+
+  function acceptPage(page, origin) {
+    if (typeof page !== "string" || !page || page.length > PAGE_URL_MAX) return null;
+    if (!/^https?:\/\//i.test(page)) return null;
+    try {
+      return new URL(page).origin === origin ? page : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // "Did this answer your question?" under the direct answer: sent without leaving the
+  // panel (the form also works without script: it posts to a small thank-you page).
+  results.addEventListener("submit", function (event) {
+    var feedback = event.target;
+    if (!feedback || !feedback.hasAttribute || !feedback.hasAttribute("data-widget-feedback")) return;
+    event.preventDefault();
+    var data = new FormData(feedback);
+    if (event.submitter && event.submitter.name) data.set(event.submitter.name, event.submitter.value);
+    var note = feedback.parentNode.querySelector("[data-widget-feedback-status]");
+    var buttons = feedback.querySelectorAll("button");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.disabled = true;
+    });
+    fetch(feedback.action, {
+      method: "POST",
+      body: data,
+      headers: { Accept: "application/json" },
+      credentials: "omit",
+      cache: "no-store",
+    })
+      .then(function (response) {
+        return response.json().catch(function () {
+          return {};
+        });
+      })
+      .then(function (answer) {
+        if (answer.message) feedback.hidden = true;
+        else
+          Array.prototype.forEach.call(buttons, function (button) {
+            button.disabled = false;
+          });
+        if (note) {
+          note.textContent = answer.message || answer.error || "";
+          note.focus();
+        }
+      })
+      .catch(function () {
+        Array.prototype.forEach.call(buttons, function (button) {
+          button.disabled = false;
+        });
+      });
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -111,7 +174,11 @@
       var changed = next !== token;
       token = next;
       if (changed && lastQuery) search(true);
-      if (data.type === "portico:init") toHost({ type: "portico:ready" });
+      if (data.type === "portico:init") {
+        hostPage = acceptPage(data.page, event.origin);
+        setSupport(lastQuery || "");
+        toHost({ type: "portico:ready" });
+      }
     } else if (data.type === "portico:focus") {
       hostOrigin = hostOrigin || event.origin;
       input.focus();

@@ -12,6 +12,11 @@
  * portal decides who may frame it: WIDGET_ALLOWED_ORIGINS). Opening moves focus into the
  * panel; Escape (in the panel or on its close button) closes it and returns focus to the
  * button. Everything lives in a shadow root, so the host's styles and ours do not mix.
+ *
+ * The address of the host page (location.href: http(s) only, at most 500 characters) goes
+ * to the panel with the token; the panel's "Contact support" link carries it, and the
+ * portal keeps it only for a site in WIDGET_ALLOWED_ORIGINS, so agents see where the
+ * customer came from.
  */
 (function () {
   "use strict";
@@ -116,7 +121,7 @@
       frame.addEventListener("load", function () {
         state.ready = false;
         resolveToken().then(function () {
-          send({ type: "portico:init", token: state.token });
+          send({ type: "portico:init", token: state.token, page: pageUrl() });
           if (state.open) focusPanel();
         });
       });
@@ -137,6 +142,14 @@
     panel.hidden = true;
     button.setAttribute("aria-expanded", "false");
     button.focus();
+  }
+
+  var PAGE_URL_MAX = 500;
+
+  function pageUrl() {
+    var href = String(window.location.href || "");
+    if (!/^https?:\/\//i.test(href) || href.length > PAGE_URL_MAX) return null;
+    return href;
   }
 
   function send(message) {

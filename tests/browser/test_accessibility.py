@@ -91,8 +91,14 @@ def site(home, products):
         enforce_limits=False,
         notify=False,
     )
-    tickets.reply_as_agent(ticket, agent, "We sent it again; it is in Billing now.", notify=False)
+    # Solved: its page asks "How did we do?", and the emailed link's page is checked too.
+    tickets.reply_as_agent(
+        ticket, agent, "We sent it again; it is in Billing now.", status="solved", notify=False
+    )
+    from tickets.satisfaction import rating_url
+
     return {
+        "rate_link": rating_url(ticket, "bad"),
         "category": category.url,
         "article": article.url,
         "tag": category.get_parent().specific.tag_url("invoices"),
@@ -129,6 +135,7 @@ def signed_out_pages(site) -> list[str]:
         "/account/password/reset/",
         "/account/password/reset/done/",
         "/support/new/",
+        site["rate_link"],
         "/no-such-page/",
     ]
 

@@ -1,13 +1,17 @@
 """The help widget on another site, in Chromium: a product page served from a second port
 embeds the portal's loader with one tag; Help opens the panel (a frame of /widget/ on the
 portal), a typed question finds the portal's articles inside it, and the hand-off to
-Contact support carries the query. The host's API token makes the search that person's.
+Contact support carries the query and the host page's address (shown there as "Page you
+came from"). A question gets a direct answer whose "Did this answer your question?" is
+recorded for the deflection report without leaving the panel. The host's API token makes
+the search that person's.
 A site that is not in WIDGET_ALLOWED_ORIGINS gets the button, but the browser refuses to
 show the portal in its frame (frame-ancestors)."""
 
 import functools
 import re
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +20,7 @@ from playwright.sync_api import expect
 from segments.services import grant
 from tests.factories import UserFactory, make_article, make_category
 from tests.tickets.support import index_now, use_fresh_index
+from tickets.models import DirectAnswerFeedback
 from users.tokens import create_token
 
 HOST_PAGE = """<!doctype html>
@@ -112,8 +117,12 @@ def test_an_allowed_site_shows_the_portal_in_its_help_panel(
     expect(panel.locator("#widget-status")).to_contain_text("suggested answer")
     expect(results).not_to_contain_text("partner accounts")
     support = panel.get_by_role("link", name="Contact support")
+    host_page = re.escape(host_site.replace(":", "%3A").replace("/", "%2F") + "%2F")
     expect(support).to_have_attribute(
-        "href", re.compile(r"/support/new/\?q=webhook(\+|%20)signing(\+|%20)secret$")
+        "href",
+        re.compile(
+            r"/support/new/\?q=webhook(\+|%20)signing(\+|%20)secret&from=" + host_page + "$"
+        ),
     )
 
     # The signed-in person's token, from the host page: the search becomes theirs.
@@ -140,3 +149,55 @@ def test_a_site_that_is_not_allowed_gets_no_panel(page, host_site, articles, set
     panel = page.frame_locator("iframe.pw-frame")
     expect(panel.locator("[data-widget]")).to_have_count(0)
     expect(panel.get_by_label("Describe your question")).to_have_count(0)
+
+
+def _poll(check, *, tries=100, pause=0.1):
+    """Wait for ``check()`` from the test (no string evaluated in the page: the policy
+    forbids it)."""
+    for _attempt in range(tries):
+        found = check()
+        if found:
+            return found
+        time.sleep(pause)
+    return check()
+
+
+def test_the_direct_answer_is_rated_and_the_handoff_names_the_host_page(
+    page, host_site, articles, settings
+):
+    settings.WIDGET_ALLOWED_ORIGINS = [host_site]
+    settings.SEARCH_DIRECT_ANSWER = "on"
+    settings.SEARCH_EMBEDDINGS = "auto"
+    settings.SEARCH_EMBEDDINGS_MODELS = "en=minilm,fa=e5-small,ro=e5-small"
+    index_now()  # the encoder is on now: index the passages with it
+    page.goto(host_site + "/?plan=team")
+    page.get_by_role("button", name="Help", exact=True).click()
+    panel = page.frame_locator("iframe[title='Help']")
+    box = panel.get_by_label("Describe your question")
+    expect(box).to_be_focused()
+    box.fill("why does the webhook signature fail after rotating the secret?")
+    box.press("Enter")
+
+    answer = panel.get_by_role("region", name="Answer from the help center")
+    expect(answer).to_be_visible()
+    question = answer.get_by_role("group", name="Did this answer your question?")
+    question.get_by_role("button", name="Yes").click()
+    status = answer.get_by_role("status")
+    expect(status).to_contain_text("glad it answered your question")
+    expect(status).to_be_focused()
+    expect(question).to_be_hidden()
+    recorded = _poll(lambda: list(DirectAnswerFeedback.objects.values("surface", "helpful")))
+    assert recorded == [{"surface": "widget", "helpful": True}]
+
+    # The hand-off opens Contact support in a new tab with the page the customer was on.
+    with page.context.expect_page() as opened:
+        panel.get_by_role("link", name="Contact support").click()
+    support = opened.value
+    support.wait_for_load_state()
+    came_from = support.locator("[data-support-page-url]")
+    expect(came_from).to_contain_text("Page you came from:")
+    expect(came_from).to_contain_text(f"{host_site}/?plan=team")
+    expect(support.locator("input[name=page_url]")).to_have_value(f"{host_site}/?plan=team")
+    expect(support.get_by_label("What do you need help with?")).to_have_value(
+        "why does the webhook signature fail after rotating the secret?"
+    )

@@ -144,6 +144,8 @@ ENDPOINTS = [
     Endpoint("support:reply", ("body",), {"number": "ticket"}, files=("attachments",)),
     Endpoint("support:close", (), {"number": "ticket"}),
     Endpoint("support:reopen", (), {"number": "ticket"}),
+    Endpoint("support:rate", ("score", "comment"), {"number": "ticket"}),
+    Endpoint("support:rate_link", ("score", "comment"), {"number": "ticket", "token": "token"}),
     Endpoint("support:tickets", ("page", "show"), method="get"),
     # Accounts
     Endpoint("users:profile", ("display_name", "declared_products", "declared_role")),

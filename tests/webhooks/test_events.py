@@ -174,3 +174,13 @@ def test_only_the_subscribed_events_are_sent(make_endpoint, customer, products, 
     assert sorted(Delivery.objects.values_list("endpoint_id", "event")) == sorted(
         [(questions.pk, events.QUESTION_ASKED), (articles.pk, events.ARTICLE_PUBLISHED)]
     )
+
+
+def test_ticket_rated(everything, ticket, customer, agent):
+    tickets.change_status(ticket, agent, "solved", notify=False)
+    tickets.rate_ticket(ticket, customer, "bad", "Took too long", source="portal")
+    payload = data(events.TICKET_RATED)
+    assert payload["ticket"]["number"] == ticket.number
+    assert payload["rating"]["score"] == "bad" and payload["rating"]["comment"] == "Took too long"
+    assert payload["rating"]["first"] is True
+    assert payload["solved_by"]["id"] == agent.pk

@@ -4,6 +4,7 @@ Plain Django models, written only through ``tickets.services``.
 """
 
 from .flow import DirectAnswerFeedback, FlowQuery, FlowSuggestion, FunnelEvent, SupportFlow
+from .satisfaction import SatisfactionRating
 from .ticket import (
     OPEN_STATUSES,
     TaggedTicket,
@@ -20,6 +21,7 @@ __all__ = [
     "CannedReply",
     "SLAPolicy",
     "SavedView",
+    "SatisfactionRating",
     "DirectAnswerFeedback",
     "FlowQuery",
     "FlowSuggestion",

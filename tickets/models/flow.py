@@ -47,6 +47,9 @@ class SupportFlow(models.Model):
         help_text=_("The segments granted to the person when the flow started."),
     )
     subject = models.CharField(_("last subject typed"), max_length=200, blank=True)
+    #: The page of a site embedding the help widget the person came from (an address on
+    #: ``WIDGET_ALLOWED_ORIGINS`` only, checked by ``tickets.flow.clean_page_url``).
+    page_url = models.CharField(_("page they came from"), max_length=500, blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.OPEN
     )
@@ -171,6 +174,7 @@ class DirectAnswerFeedback(models.Model):
     class Surface(models.TextChoices):
         SEARCH = "search", _("Search page")
         SUPPORT = "support", _("Contact support")
+        WIDGET = "widget", _("Help widget")
 
     nonce = models.CharField(_("showing"), max_length=32, unique=True)
     surface = models.CharField(_("where"), max_length=16, choices=Surface.choices)

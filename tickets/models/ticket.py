@@ -138,6 +138,10 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(_("confirmation emailed at"), null=True, blank=True)
+    #: When the "How did we do?" email went out (once per ticket, ``tickets.satisfaction``).
+    satisfaction_sent_at = models.DateTimeField(
+        _("satisfaction survey emailed at"), null=True, blank=True
+    )
     #: Targets from the SLA policy of the ticket's priority (``tickets.sla``), set when it
     #: is filed and again when its priority or that policy changes.
     first_reply_due_at = models.DateTimeField(_("first reply due"), null=True, blank=True)
@@ -180,6 +184,13 @@ class Ticket(models.Model):
     @property
     def accepts_replies(self) -> bool:
         return self.status != self.Status.CLOSED
+
+    @property
+    def accepts_rating(self) -> bool:
+        """Solved (or closed after that): the requester may say how it went."""
+        return self.status in (self.Status.SOLVED, self.Status.CLOSED) and bool(
+            self.solved_at or self.closed_at
+        )
 
 
 OPEN_STATUSES = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING)

@@ -1,8 +1,9 @@
 """Every write in support: the support flow and its funnel events, filing a ticket, replies,
-internal notes, status, priority, assignee and tag changes, turning an unanswered forum
-question into a ticket and a solved ticket into a draft article. Views, the admin, the
-demo loader and tests call these functions (``from tickets import services;
-services.file_ticket(...)``); each part has its module. Nothing else writes support data.
+internal notes, status, priority, assignee and tag changes, satisfaction ratings, turning
+an unanswered forum question into a ticket and a solved ticket into a draft article.
+Views, the admin, the demo loader and tests call these functions (``from tickets import
+services; services.file_ticket(...)``); each part has its module. Nothing else writes
+support data.
 
 Each function checks who may do what and raises a ``tickets.errors.TicketError`` (with a
 message fit for the person) when it refuses. Every status, priority and assignee change is
@@ -33,6 +34,7 @@ from .funnel import (
     start_flow,
     touch_flow,
 )
+from .satisfaction import clean_comment, queue_satisfaction_request, rate_ticket
 from .validation import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -54,6 +56,9 @@ from .workspace import BULK_MAX, bulk_assign, bulk_close, delete_view, reschedul
 __all__ = [
     "BULK_MAX",
     "bulk_assign",
+    "clean_comment",
+    "queue_satisfaction_request",
+    "rate_ticket",
     "bulk_close",
     "delete_view",
     "reschedule",

@@ -53,11 +53,16 @@ def _save(ticket: Ticket, when, *fields) -> None:
 
 
 @transaction.atomic
-def change_status(ticket: Ticket, agent, status: str, *, at=None) -> bool:
+def change_status(ticket: Ticket, agent, status: str, *, notify: bool = True, at=None) -> bool:
+    """Set the status; a request set solved asks its requester how it went (``notify``)."""
     ensure_agent(agent)
     now = at or timezone.now()
     if _set_status(ticket, agent, status, now):
         _save(ticket, now, "status", "solved_at", "closed_at")
+        if notify and status == Ticket.Status.SOLVED:
+            from .satisfaction import queue_satisfaction_request
+
+            queue_satisfaction_request(ticket)
         return True
     return False
 

@@ -14,6 +14,7 @@ from .changes import _assign, _save, _set_status
 from .filing import _attach
 from .funnel import record_event
 from .notify import _queue
+from .satisfaction import queue_satisfaction_request
 from .validation import _ensure_requester, clean_message, ensure_agent
 
 
@@ -91,6 +92,9 @@ def reply_as_agent(
             key=f"ticket-reply:{message.pk}",
             ticket_id=ticket.pk,
         )
+        if ticket.status == Ticket.Status.SOLVED:
+            # After the reply, in the same order (one ordering key per ticket).
+            queue_satisfaction_request(ticket)
     return message
 
 

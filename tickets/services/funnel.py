@@ -65,8 +65,14 @@ def adopt_flow(flow: SupportFlow, user) -> None:
         flow.segments.add(*granted)
 
 
-def touch_flow(flow: SupportFlow, *, product: Segment | None = None, subject=None, at=None):
+def touch_flow(
+    flow: SupportFlow, *, product: Segment | None = None, subject=None, page_url=None, at=None
+):
+    """The flow is still going; ``page_url``: the help widget's host page it came from
+    (already checked by ``tickets.flow.clean_page_url``)."""
     fields = {"last_seen_at": at or timezone.now()}
+    if page_url:
+        fields["page_url"] = str(page_url)[:500]
     if product is not None and product.pk != flow.product_id:
         fields["product"] = product
     if subject is not None:
