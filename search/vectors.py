@@ -337,14 +337,9 @@ def prefetch_query_vectors(text: str, languages: Sequence[str]) -> None:
     text = _clean(text)
     if not text or not semantic_enabled():
         return
-    started: set[str] = set()
     for language in dict.fromkeys(language_of(code) for code in languages):
-        try:  # exactly what query_vectors will ask for: the same encoders and texts
-            encoder = get_encoder(language)
-            if encoder.name in started:
-                continue
-            started.add(encoder.name)
-            _query_future(cast(Hashable, encoder), encoder_text(text, language), background=True)
+        try:
+            _query_future(cast(Hashable, get_encoder(language)), text, background=True)
         except Exception:  # no encoder: query_vectors says so when it is asked
             continue
 

@@ -391,18 +391,3 @@ def test_query_vectors_are_kept_for_a_bounded_number_of_texts(settings, monkeypa
     vectors._query_future(encoder, "text 13", background=False)
     kept = {text for _, text in vectors._query_cache}
     assert kept == {"text 5", *(f"text {n}" for n in range(7, 14))}
-
-
-def test_a_prefetch_starts_what_the_search_will_ask_for_in_romanian(settings):
-    from search import vectors
-
-    settings.SEARCH_SEMANTIC = "on"
-    settings.SEARCH_EMBEDDINGS = "auto"
-    text = "Cum îmi schimb parola şi setările contului"  # typed with a cedilla
-    vectors.forget_query_vectors()
-    vectors.prefetch_query_vectors(text, ["ro", "fa"])  # one model for both: started once
-    assert len(vectors._query_cache) == 1
-    pending = next(iter(vectors._query_cache.values()))
-    asked = vectors.query_vectors(text, ["ro", "fa"])["e5-small"]
-    assert asked is pending.result(timeout=60)
-    assert len(vectors._query_cache) == 1
