@@ -13,15 +13,14 @@ Queries get one vector per model their languages use. ``SEARCH_SEMANTIC=off`` (o
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -261,87 +260,13 @@ def embed_documents(
     return out, stats
 
 
-#: Query vectors kept for the next time the same text is asked.
-QUERY_VECTORS_KEPT = 512
-
-_query_lock = threading.Lock()
-_query_cache: OrderedDict[tuple[Hashable, str], Future] = OrderedDict()
-_query_pool: ThreadPoolExecutor | None = None
-
-
-def _encode_query(encoder, text: str) -> np.ndarray:
+@functools.lru_cache(maxsize=512)
+def _query_vector(encoder, text: str) -> np.ndarray:
+    """A query's vector, kept for the next time the same text is asked (the hybrid fusion
+    and type-ahead ask again within one request); read-only."""
     vector = encoder.encode_queries([text])[0]
     vector.setflags(write=False)
     return vector
-
-
-def _query_future(encoder, text: str, *, background: bool) -> Future:
-    """The (pending or done) vector of ``text`` by ``encoder``, kept in a small LRU.
-
-    In the background the encoding runs on a worker thread (the encoder's runtime
-    releases the GIL, so it overlaps the lexical search the caller does meanwhile);
-    otherwise in the calling thread. A failed encoding is not kept: the next ask retries."""
-    global _query_pool
-    key = (encoder, text)
-    with _query_lock:
-        future = _query_cache.get(key)
-        if future is not None:
-            _query_cache.move_to_end(key)
-            return future
-        future = Future()
-        _query_cache[key] = future
-        while len(_query_cache) > QUERY_VECTORS_KEPT:
-            _query_cache.popitem(last=False)
-        if background and _query_pool is None:
-            _query_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-vectors")
-    if background:
-        assert _query_pool is not None
-        _query_pool.submit(_settle, future, key, encoder, text)
-    else:
-        _settle(future, key, encoder, text)
-    return future
-
-
-def _settle(future: Future, key, encoder, text: str) -> None:
-    try:
-        future.set_result(_encode_query(encoder, text))
-    except BaseException as exc:
-        with _query_lock:
-            if _query_cache.get(key) is future:
-                del _query_cache[key]
-        future.set_exception(exc)
-
-
-def _query_vector(encoder, text: str) -> np.ndarray:
-    """A query's vector, kept for the next time the same text is asked (the hybrid fusion
-    and type-ahead ask again within one request; a prefetch may have started it); read-only."""
-    return _query_future(encoder, text, background=False).result()
-
-
-def forget_query_vectors() -> None:
-    """Drop the kept query vectors (tests, a changed encoder)."""
-    with _query_lock:
-        _query_cache.clear()
-
-
-def _clean(text: str) -> str:
-    return " ".join(str(text or "").split())[:PASSAGE_CHARS]
-
-
-def prefetch_query_vectors(text: str, languages: Sequence[str]) -> None:
-    """Start encoding ``text`` for ``languages`` on a worker thread, so that the vectors
-    are ready (or nearly) when ``query_vectors`` asks after the lexical search. Never
-    raises: a failure shows, and is logged, when the vectors are asked for."""
-    from .embeddings import get_encoder
-
-    text = _clean(text)
-    if not text or not semantic_enabled():
-        return
-    for language in dict.fromkeys(language_of(code) for code in languages):
-        try:
-            _query_future(cast(Hashable, get_encoder(language)), text, background=True)
-        except Exception:  # no encoder: query_vectors says so when it is asked
-            continue
 
 
 def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
@@ -350,7 +275,7 @@ def query_vectors(text: str, languages: Sequence[str]) -> dict[str, np.ndarray]:
     ``search.semantic_unavailable``): callers then stay lexical."""
     from .embeddings import EncoderUnavailable, get_encoder
 
-    text = _clean(text)
+    text = " ".join(str(text or "").split())[:PASSAGE_CHARS]
     if not text or not semantic_enabled():
         return {}
     vectors: dict[str, np.ndarray] = {}

@@ -147,15 +147,6 @@ class Hybrid(ServiceBase):
             return 1.0
         return semantic_weights(query_language(languages)).get(use, 0.0)
 
-    def prefetch(self, text: str, languages: Sequence[str], *, use: str) -> None:
-        """Start encoding ``text`` while the lexical side searches (``combine`` then finds
-        the query's vectors ready): a search's latency is the longer of the two, not
-        their sum."""
-        from ..vectors import prefetch_query_vectors
-
-        if self.semantic_weight(use) > 0.0 and getattr(self.backend, "supports_vectors", False):
-            prefetch_query_vectors(text, languages)
-
     def semantic_hits(
         self,
         query: SearchQuery,

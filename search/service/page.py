@@ -121,9 +121,6 @@ class PageSearch(ServiceBase):
             "facets": tuple(FACETS.values()),
         }
         query = self.engine_query(parsed, person, filters=first, languages=languages, **options)
-        meaning = " ".join([*parsed.words, *parsed.phrases])
-        if not newest:
-            self.prefetch(meaning, languages, use="search")
         results = backend.search(query)
         if results.total < FEW_RESULTS and first is not filters:
             wider = self.engine_query(
@@ -148,6 +145,7 @@ class PageSearch(ServiceBase):
         page.total = results.total
         hits = results.hits
         if not newest:
+            meaning = " ".join([*parsed.words, *parsed.phrases])
             hits = self.combine(query, hits, meaning, use="search", limit=window)
             # Found by meaning alone: counted too (facets count lexical matches only).
             page.total += len({h.id for h in hits} - set(results.ids))

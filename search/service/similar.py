@@ -68,9 +68,8 @@ class Similar(ServiceBase):
             languages=(language,),
         )
         keywords = [a for g in groups for a in g[:1]]
-        meaning = "\n".join(p for p in (title.strip(), str(text or "").strip()) if p)
-        self.prefetch(meaning, query.languages, use=use)
         lexical = self.backend.search(query).hits
+        meaning = "\n".join(p for p in (title.strip(), str(text or "").strip()) if p)
         hits = self.combine(query, lexical, meaning, use=use, limit=query.limit)
         hits = [h for h in hits if h.id not in excluded]
         if product:
