@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core import mail
 from tickets import reply_address
 from tickets.models import Ticket
+from tickets.notifications import can_email
 
 from .models import InboundMessage
 from .tokens import solved_token
@@ -30,7 +31,7 @@ def send_suggestions(ticket_id: int) -> int:
         if ticket is None or ticket.flow is None or ticket.status == Ticket.Status.CLOSED:
             return 0
         requester = ticket.requester
-        if requester is None or not requester.is_active or not requester.email:
+        if not can_email(requester, verified_only=False):
             return 0
         unsent = InboundMessage.objects.filter(
             ticket=ticket, outcome=InboundMessage.Outcome.TICKET, suggestions_sent_at=None

@@ -36,14 +36,17 @@ def _verified(user) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
-def _can_email(user, *, verified_only: bool) -> bool:
+def can_email(user, *, verified_only: bool) -> bool:
+    """Whether ``user`` may get an email: an active account with an address, verified
+    where ``verified_only`` (every email to a customer asks for that, but for requests
+    that came in by email)."""
     if user is None or not user.is_active or not user.email:
         return False
     return not verified_only or _verified(user)
 
 
 def _customer_can_be_emailed(ticket: Ticket) -> bool:
-    return _can_email(ticket.requester, verified_only=ticket.source != Ticket.Source.EMAIL)
+    return can_email(ticket.requester, verified_only=ticket.source != Ticket.Source.EMAIL)
 
 
 def _threading(ticket: Ticket, local: str) -> dict:
@@ -117,7 +120,7 @@ def send_assignee_notice(message_id: int) -> int:
         assignee = ticket.assignee
         if assignee is None or assignee.pk == message.author_id:
             return 0
-        if not _can_email(assignee, verified_only=False):
+        if not can_email(assignee, verified_only=False):
             return 0
         email = mail.build_email(
             assignee,

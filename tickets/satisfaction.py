@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
@@ -30,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from core import mail
 
 from .models import SatisfactionRating, Ticket, TicketChange
+from .notifications import can_email
 from .permissions import is_agent
 
 SALT = "tickets.satisfaction.rating"
@@ -93,13 +93,6 @@ def solved_by(ticket: Ticket):
 # --- The email --------------------------------------------------------------------------
 
 
-def _reachable(user) -> bool:
-    """An active account with a verified address (as for every email to a customer)."""
-    if user is None or not user.is_active or not user.email:
-        return False
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
-
-
 def send_request(ticket_id: int) -> int:
     """Ask the requester of a solved request how it went (once per ticket)."""
     with transaction.atomic():
@@ -115,7 +108,7 @@ def send_request(ticket_id: int) -> int:
             return 0  # reopened (or closed) before the email left
         if SatisfactionRating.objects.filter(ticket=ticket).exists():
             return 0  # rated on the page already
-        if not _reachable(ticket.requester):
+        if not can_email(ticket.requester, verified_only=True):
             return 0
         context = {
             "ticket": ticket,
