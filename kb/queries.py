@@ -441,12 +441,9 @@ def article_meta(article: ArticlePage) -> tuple[list, list]:
     return fragments.cached("kb-article-meta", "any", (article.pk,), load, language="")
 
 
-def shared_key(request, page) -> tuple | None:
+def shared_key(request, page) -> tuple:
     """The key of a page's HTML kept for everyone with the reader's access signature and
-    language (``{% shared %}``): the page as published, so never in a preview (a draft
-    shown to an editor must neither be kept for readers nor be served the live one)."""
-    if getattr(request, "is_preview", False):
-        return None
+    language (``{% shared %}``, which keeps nothing of a preview)."""
     return (policy.access_signature(request.user), page.pk)
 
 

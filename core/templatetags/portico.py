@@ -114,7 +114,8 @@ class SharedFragmentNode(template.Node):
         from core import fragments
 
         key = self.key.resolve(context)
-        if not key:
+        # A preview shows a draft: it is neither kept for readers nor served the live page.
+        if not key or getattr(context.get("request"), "is_preview", False):
             return self.nodelist.render(context)
         signature, *parts = key
         return fragments.cached(
@@ -130,8 +131,8 @@ def shared(parser, token):
     """``{% shared "name" key %}…{% endshared %}``: the block's HTML, kept like a shared
     fragment (``core.fragments``) under ``key`` — ``(access signature, *parts)``, made by
     the view from everything the block shows — until content changes. The block must hold
-    nothing personal (no CSRF token, no name) beyond what ``key`` names. No key: rendered
-    every time."""
+    nothing personal (no CSRF token, no name) beyond what ``key`` names. No key, or an
+    editor's preview: rendered every time."""
     bits = token.split_contents()
     if len(bits) != 3:
         raise template.TemplateSyntaxError("{% shared %} takes a name and a key.")
