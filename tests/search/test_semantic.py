@@ -122,6 +122,39 @@ def test_embedding_is_cached_by_content_hash(semantic, tmp_path):
     assert (stats.embedded, stats.cached) == (1, 1)
 
 
+def test_a_thread_is_embedded_as_its_whole_text_and_its_opening(semantic, tmp_path):
+    from search.embeddings import get_encoder
+
+    cache = VectorCache(tmp_path / "cache.sqlite3")
+    question = "How do I cross out words in a post?"
+    answers = "Thanks, that worked.\n\nAlso, my printer jams when I print the invoice."
+    thread = doc(7, "Crossing out text", text=f"{question}\n\n{answers}")
+    found, stats = embed_documents([thread], cache)
+    assert (stats.embedded, len(cache)) == (1, 2)
+    encoder = get_encoder("en")
+    whole, opening = encoder.encode_passages(
+        [
+            "Crossing out text\n" + " ".join(f"{question}\n\n{answers}".split()),
+            f"Crossing out text\n{question}",
+        ]
+    )
+    mean = (whole + opening) / np.linalg.norm(whole + opening)
+    assert np.allclose(found["article:7"].vector, mean, atol=1e-5)
+    assert abs(float(np.linalg.norm(found["article:7"].vector)) - 1.0) < 1e-5
+    # A new answer changes the whole text only: the opening comes from the cache.
+    thread.text += "\n\nUse two tildes."
+    _, stats = embed_documents([thread], cache)
+    assert (stats.embedded, len(cache)) == (1, 3)
+    # A one-paragraph document is one view: its vector is the encoder's own.
+    single = doc(8, "Export invoices", text="Download every invoice as a spreadsheet file.")
+    found, _ = embed_documents([single], cache)
+    expected = encoder.encode_passages(
+        ["Export invoices\nDownload every invoice as a spreadsheet file."]
+    )[0]
+    assert np.allclose(found["article:8"].vector, expected, atol=1e-6)
+    assert len(cache) == 4
+
+
 def test_letters_typed_two_ways_reach_the_encoder_one_way(semantic):
     assert encoder_text("Aceşti paşi ţin", "ro") == "Acești pași țin"
     assert encoder_text("ŞI ŢARA", "ro-RO") == "ȘI ȚARA"

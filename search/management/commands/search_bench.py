@@ -30,7 +30,7 @@ from search.vectors import (
     VectorCache,
     content_key,
     embed_documents,
-    passage_text,
+    passage_views,
     query_vectors,
     semantic_enabled,
 )
@@ -44,7 +44,8 @@ def borrowed(documents, vectors) -> dict:
     for document in documents:
         version = get_encoder(language_of(document.locale)).version
         number = int(document.id.rsplit(":", 1)[1]) - 1
-        entries[content_key(version, passage_text(document))] = vectors[number % len(vectors)]
+        for text in passage_views(document):
+            entries[content_key(version, text)] = vectors[number % len(vectors)]
     return entries
 
 
