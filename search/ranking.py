@@ -20,6 +20,7 @@ Every factor is recorded, so staff can see why a result ranked where it did
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -133,10 +134,13 @@ class Ranked:
         return lines
 
 
-def _words(text: str) -> list[str]:
+@functools.lru_cache(maxsize=16_384)
+def _words(text: str) -> tuple[str, ...]:
+    """A title's (or the query's) words; kept, as the same titles come up again and
+    again."""
     from .backends.text import query_words
 
-    return query_words(text)
+    return tuple(query_words(text))
 
 
 def factors_for(
@@ -146,7 +150,7 @@ def factors_for(
     *,
     now: datetime,
     query_words: list[str],
-    typed_words: list[str],
+    typed_words: Sequence[str],
 ) -> list[tuple[str, float]]:
     doc = hit.document
     found: list[tuple[Any, float]] = []

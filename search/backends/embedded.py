@@ -78,6 +78,8 @@ SCHEMA_FILE = "portico-schema.json"
 STEM_TOKENIZER = "en_stem"  # tantivy's simple tokenizer + lowercase + English stemmer
 _VERSION_RE = re.compile(r"^v\d{20}$")
 _MIN_HEAP = 15_000_000
+#: Filter values up to which a filter is one clause per term (``_any_term``).
+TERMS_AS_CLAUSES = 64
 
 
 def build_schema() -> tantivy.Schema:
@@ -635,15 +637,31 @@ class EmbeddedBackend(SearchBackend):
         """``query`` limited to documents the access terms allow (``None``: staff, all)."""
         if access is None:
             return query
-        allowed = Query.term_set_query(self.schema, "access", list(access))
+        allowed = self._any_term("access", list(access))
         return Query.boolean_query(
             [(Occur.Must, query), (Occur.Must, Query.const_score_query(allowed, 0.0))]
+        )
+
+    def _any_term(self, field: str, values: list[str]) -> Query:
+        """Documents with any of ``values`` in ``field`` (untokenized). Up to
+        ``TERMS_AS_CLAUSES`` values, one clause per term: tantivy then walks the terms'
+        postings beside the rest of the query, where a term set first reads every document
+        of every term (``public`` is most of the index) into a bitset: 1.8 → 0.6 ms to
+        confirm 30 vector hits at 100,000 documents."""
+        if not values:
+            return Query.empty_query()
+        if len(values) > TERMS_AS_CLAUSES:
+            return Query.term_set_query(self.schema, field, values)
+        if len(values) == 1:
+            return Query.term_query(self.schema, field, values[0])
+        return Query.boolean_query(
+            [(Occur.Should, Query.term_query(self.schema, field, v)) for v in values]
         )
 
     def _filter_clauses(self, query: SearchQuery) -> list[tuple[Occur, Query]]:
         clauses = []
         if query.access is not None:
-            clauses.append(Query.term_set_query(self.schema, "access", list(query.access)))
+            clauses.append(self._any_term("access", list(query.access)))
         for field, values in query.filters.items():
             if field in BOOLEAN_FIELDS:
                 subqueries = [Query.term_query(self.schema, field, bool(v)) for v in values]
@@ -653,7 +671,7 @@ class EmbeddedBackend(SearchBackend):
                     else Query.empty_query()
                 )
             else:
-                clauses.append(Query.term_set_query(self.schema, field, [str(v) for v in values]))
+                clauses.append(self._any_term(field, [str(v) for v in values]))
         return [(Occur.Must, Query.const_score_query(q, 0.0)) for q in clauses]
 
     def _query(self, query: SearchQuery) -> Query:

@@ -42,6 +42,8 @@ ANN_MIN = 50_000
 PROBE_SHARE = 0.2
 #: A person allowed to see at most this many of a model's rows has them scored exactly.
 EXACT_MAX = 20_000
+#: Pre-filter masks kept per loaded matrix (one per access signature and filters).
+MASKS_KEPT = 64
 #: Rows k-means learns the centroids from, and its rounds.
 TRAIN_SAMPLE = 16_384
 TRAIN_ROUNDS = 8
@@ -143,9 +145,49 @@ class _Matrix:
     members: list[tuple[int, int]] = field(default_factory=list)
     loose: list[tuple[int, int]] | None = None
 
+    #: Pre-filter masks already built, by access terms, types and locales (read-only).
+    masks: dict[tuple, np.ndarray] = field(default_factory=dict)
+
     def codes(self, kind: str, values: Sequence[str]) -> np.ndarray:
         table = self.type_codes if kind == "type" else self.locale_codes
         return np.array([table[v] for v in values if v in table], dtype=np.int32)
+
+    def allowed(
+        self,
+        access: Sequence[str] | None,
+        types: Sequence[str] | None,
+        locales: Sequence[str] | None,
+    ) -> np.ndarray:
+        """The rows ``access`` allows (``None``: every row) of ``types`` and ``locales``
+        (``None``: any), as a read-only mask. Kept per matrix (a write loads a new one):
+        the same few access signatures and filters come back on every search."""
+        key = (
+            None if access is None else tuple(sorted(access)),
+            None if types is None else tuple(sorted(types)),
+            None if locales is None else tuple(sorted(locales)),
+        )
+        mask = self.masks.get(key)
+        if mask is not None:
+            return mask
+        count = len(self.ids)
+        mask = np.ones(count, dtype=bool)
+        if access is not None:
+            allowed = np.zeros(count, dtype=bool)
+            for term in access:
+                found_rows = self.access.get(term)
+                if found_rows is not None:
+                    allowed[found_rows] = True
+            mask &= allowed
+        if types is not None:
+            mask &= np.isin(self.types, self.codes("type", types))
+        if locales is not None:
+            mask &= np.isin(self.locales, self.codes("locale", locales))
+        mask.setflags(write=False)
+        if len(self.masks) >= MASKS_KEPT:
+            with contextlib.suppress(StopIteration, RuntimeError):  # another thread's
+                self.masks.pop(next(iter(self.masks)), None)
+        self.masks[key] = mask
+        return mask
 
 
 def _encode(values: list[str]) -> tuple[np.ndarray, dict[str, int]]:
@@ -418,29 +460,13 @@ class VectorStore:
             matrix = loaded.models.get(model)
             if matrix is None or not matrix.ids:
                 continue
-            count = len(matrix.ids)
+            mask = matrix.allowed(access, types, locales)
+            query = np.asarray(query, dtype=np.float32)
             if ids is not None:
                 # A candidate list: score those rows alone.
                 rows = np.array(
                     sorted({matrix.rows[i] for i in ids if i in matrix.rows}), dtype=np.int64
                 )
-                mask = np.zeros(count, dtype=bool)
-                mask[rows] = True
-            else:
-                mask = np.ones(count, dtype=bool)
-            if access is not None:
-                allowed = np.zeros(count, dtype=bool)
-                for term in access:
-                    found_rows = matrix.access.get(term)
-                    if found_rows is not None:
-                        allowed[found_rows] = True
-                mask &= allowed
-            if types is not None:
-                mask &= np.isin(matrix.types, matrix.codes("type", types))
-            if locales is not None:
-                mask &= np.isin(matrix.locales, matrix.codes("locale", locales))
-            query = np.asarray(query, dtype=np.float32)
-            if ids is not None:
                 rows = rows[mask[rows]]
                 scores = matrix.vectors[rows] @ query
             elif self.approximate(matrix) and np.count_nonzero(mask) > self.exact_max:

@@ -109,6 +109,26 @@ def test_the_index_obeys_access_terms(store):
         assert f"article:{n:05d}" in dict(store.nearest({"minilm": vectors[n]}, access=None))
 
 
+def test_kept_prefilters_follow_each_signature_and_every_write(tmp_path):
+    store = VectorStore(tmp_path)
+    store.create()
+    vectors = clustered(60)
+    store.apply(upserts=rows(vectors, restricted_every=3))
+    insiders, public = ["public", "segment:9"], ["public"]
+    for _round in range(2):  # the second round reads the masks kept by the first
+        for access, expected in ((public, 40), (insiders, 60), (None, 60), (public, 40)):
+            found = store.nearest({"minilm": vectors[0]}, access=access, limit=100)
+            assert len(found) == expected
+        assert store.nearest({"minilm": vectors[0]}, access=public, locales=["ro"]) == []
+    # A write turns a public row restricted: the next search sees it restricted at once.
+    moved = rows(vectors[1:2], start=1)[0]
+    moved.access = ["segment:9"]
+    store.apply(upserts=[moved])
+    found = dict(store.nearest({"minilm": vectors[1]}, access=public, limit=100))
+    assert len(found) == 39 and "article:00001" not in found
+    store.close()
+
+
 def test_rows_written_after_training_join_a_group_and_are_found(store, tmp_path):
     store.apply(upserts=rows(clustered(1200)))
     later = clustered(20, seed=5)
